@@ -1,0 +1,65 @@
+"""Settings the email adapter is built with; the composition root fills them from ``settings.toml``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+_DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
+
+
+@dataclass(frozen=True, slots=True)
+class ParseConfig:
+    """Limits and addresses used while reading inbound mail.
+
+    ``reply_domain`` and ``reply_prefix`` describe the per-conversation reply addresses we hand out
+    (``reply+<token>@reply_domain``); a message sent to one carries its token as the strongest threading hint.
+    """
+
+    reply_domain: str | None = None
+    reply_prefix: str = "reply"
+    max_message_bytes: int = 25 * 1024 * 1024
+    max_parts: int = 500
+    max_depth: int = 20
+    max_attachment_bytes: int = 20 * 1024 * 1024
+    max_text_chars: int = 2_000_000
+    default_region: str = "US"
+
+
+@dataclass(frozen=True, slots=True)
+class ComposeConfig:
+    """Identity of the outgoing mail: our From, the domain of the Message-IDs we mint, and where templates
+    live."""
+
+    from_address: str
+    from_name: str | None = None
+    message_id_domain: str = "localhost"
+    reply_domain: str | None = None
+    reply_prefix: str = "reply"
+    template_dir: Path = _DEFAULT_TEMPLATES
+    business_name: str = ""
+
+
+class SmtpSecurity(StrEnum):
+    NONE = "none"
+    STARTTLS = "starttls"
+    TLS = "tls"
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpConfig:
+    host: str
+    port: int = 587
+    security: SmtpSecurity = SmtpSecurity.STARTTLS
+    username: str | None = None
+    password: str | None = None
+    timeout_seconds: float = 30.0
+    # A CA bundle for servers with private certificates; None uses the system store.
+    ca_file: str | None = None
+    validate_certs: bool = True
+    # One sender keeps this many connections open and reuses them across messages.
+    pool_size: int = 1
+    local_hostname: str | None = None
+    # MAIL FROM; bounces go here. Defaults to the message's From address.
+    envelope_sender: str | None = None

@@ -1,0 +1,131 @@
+"""Bookkeeping of the outbox: claiming due jobs, recording their outcome, dead letters and their retry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from inbox import audit
+from inbox.models import DeadLetter, OutboxJob, OutboxStatus, utcnow
+from inbox.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedJob:
+    id: int
+    job: str
+    key: str
+    payload: dict[str, Any]
+    attempt: int
+
+
+async def do_claim_due_jobs(
+    store: Store, *, limit: int, lease: timedelta, claim_as: OutboxStatus, now: datetime | None = None
+) -> list[ClaimedJob]:
+    """Take up to ``limit`` due jobs, or jobs whose holder died (lease expired), and lease them to the caller.
+
+    ``claim_as`` is RUNNING for the embedded runner (it runs them) and DISPATCHED for the relay (it hands them to
+    arq). On PostgreSQL, SKIP LOCKED lets several processes claim side by side without taking the same row.
+    """
+    now = now or utcnow()
+    async with store.write() as session:
+        due = (
+            select(OutboxJob)
+            .where(
+                or_(
+                    (OutboxJob.status == OutboxStatus.PENDING.value) & (OutboxJob.run_after <= now),
+                    OutboxJob.status.in_([OutboxStatus.RUNNING.value, OutboxStatus.DISPATCHED.value])
+                    & (OutboxJob.lease_until < now),
+                )
+            )
+            .order_by(OutboxJob.run_after, OutboxJob.id)
+            .limit(limit)
+        )
+        if not store.is_sqlite:
+            due = due.with_for_update(skip_locked=True)
+        rows = (await session.execute(due)).scalars().all()
+        claimed: list[ClaimedJob] = []
+        for row in rows:
+            # A dispatched job whose lease ran out is handed over again (arq drops the duplicate by job id), so
+            # it does not count as another attempt; a job that was running when its process died does.
+            if row.status != OutboxStatus.DISPATCHED.value or claim_as is OutboxStatus.RUNNING:
+                row.attempts += 1
+            row.status = claim_as.value
+            row.lease_until = now + lease
+            claimed.append(ClaimedJob(row.id, row.job, row.key, dict(row.payload), max(1, row.attempts)))
+        return claimed
+
+
+async def do_begin_attempt(store: Store, job_id: int, attempt: int, lease: timedelta) -> ClaimedJob | None:
+    """Under arq: note that attempt ``attempt`` of an outbox job starts; None when it is already finished."""
+    async with store.write() as session:
+        row = await session.get(OutboxJob, job_id)
+        if row is None or row.status in (OutboxStatus.DONE.value, OutboxStatus.DEAD.value):
+            return None
+        row.status = OutboxStatus.RUNNING.value
+        row.attempts = max(row.attempts, attempt)
+        row.lease_until = utcnow() + lease
+        return ClaimedJob(row.id, row.job, row.key, dict(row.payload), row.attempts)
+
+
+async def do_finish_job(store: Store, job_id: int) -> None:
+    async with store.write() as session:
+        row = await session.get(OutboxJob, job_id)
+        if row is not None:
+            row.status = OutboxStatus.DONE.value
+            row.finished_at = utcnow()
+            row.lease_until = None
+            row.last_error = None
+
+
+async def do_schedule_retry(store: Store, job_id: int, error: str, delay_seconds: float, *, release: bool) -> None:
+    """Record a failed attempt. ``release`` puts the row back as pending (embedded runner); arq keeps its own
+    timer, so there the row stays marked as running with a lease that outlives the wait."""
+    async with store.write() as session:
+        row = await session.get(OutboxJob, job_id)
+        if row is None:
+            return
+        row.last_error = error
+        due = utcnow() + timedelta(seconds=delay_seconds)
+        if release:
+            row.status = OutboxStatus.PENDING.value
+            row.run_after = due
+            row.lease_until = None
+        else:
+            row.status = OutboxStatus.DISPATCHED.value
+            row.lease_until = due + timedelta(seconds=store.settings.jobs.lease_seconds)
+
+
+async def do_bury_job(store: Store, job_id: int, error: str) -> None:
+    async with store.write() as session:
+        row = await session.get(OutboxJob, job_id)
+        if row is None or row.status == OutboxStatus.DEAD.value:
+            return
+        row.status = OutboxStatus.DEAD.value
+        row.last_error = error
+        row.finished_at = utcnow()
+        row.lease_until = None
+        session.add(DeadLetter(job=row.job, key=row.key, payload=row.payload, attempts=row.attempts, error=error))
+        audit.record(session, "job.dead", job=row.job, key=row.key, attempts=row.attempts, error=error)
+
+
+async def do_retry_dead_letter(store: Store, dead_letter_id: int, actor_agent_id: int | None) -> bool:
+    """A supervisor's retry: the job runs again from a fresh attempt count."""
+    async with store.write() as session:
+        letter = await session.get(DeadLetter, dead_letter_id)
+        if letter is None or letter.retried_at is not None:
+            return False
+        row = (await session.execute(select(OutboxJob).where(OutboxJob.key == letter.key))).scalar_one_or_none()
+        if row is None:
+            return False
+        row.status = OutboxStatus.PENDING.value
+        row.attempts = 0
+        row.run_after = utcnow()
+        row.finished_at = None
+        letter.retried_at = utcnow()
+        session.info["queued_jobs"] = True
+        audit.record(session, "job.retried", actor_agent_id=actor_agent_id, job=row.job, key=row.key)
+        return True

@@ -1,0 +1,29 @@
+"""The conversation store's tables."""
+
+from inbox.models.agent import Agent, Team, agent_teams
+from inbox.models.base import Base, utcnow
+from inbox.models.contact import Contact, ContactIdentity
+from inbox.models.conversation import Conversation, ConversationStatus
+from inbox.models.message import Attachment, Direction, Message, RawPayload
+from inbox.models.operations import DeadLetter, Event, OutboxJob, OutboxStatus, Quarantine
+
+__all__ = [
+    "Agent",
+    "Attachment",
+    "Base",
+    "Contact",
+    "ContactIdentity",
+    "Conversation",
+    "ConversationStatus",
+    "DeadLetter",
+    "Direction",
+    "Event",
+    "Message",
+    "OutboxJob",
+    "OutboxStatus",
+    "Quarantine",
+    "RawPayload",
+    "Team",
+    "agent_teams",
+    "utcnow",
+]

@@ -1,0 +1,85 @@
+"""Turning store rows into the router's snapshots. Read-only: the router decides, an action applies."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from inbox.models import Agent, Contact, Conversation, ConversationStatus
+from router import AgentSnapshot, Boosts, CapacityProfile, Presence, Tier, WorkItem
+
+HELD_STATUSES = (ConversationStatus.OPEN.value, ConversationStatus.PENDING.value)
+
+
+def _presence(value: str) -> Presence:
+    try:
+        return Presence(value)
+    except ValueError:
+        return Presence.OFFLINE
+
+
+def _tier(value: str) -> Tier:
+    try:
+        return Tier[value.upper()]
+    except KeyError:
+        return Tier.BRONZE
+
+
+async def agent_snapshots(session: AsyncSession) -> list[AgentSnapshot]:
+    agents = (
+        (await session.execute(select(Agent).where(Agent.active.is_(True)).options(selectinload(Agent.teams))))
+        .scalars()
+        .all()
+    )
+    load: dict[int, dict[str, int]] = defaultdict(dict)
+    held = await session.execute(
+        select(Conversation.assignee_id, Conversation.channel, func.count())
+        .where(Conversation.assignee_id.is_not(None), Conversation.status.in_(HELD_STATUSES))
+        .group_by(Conversation.assignee_id, Conversation.channel)
+    )
+    for agent_id, channel, count in held.all():
+        load[int(agent_id)][str(channel)] = int(count)
+    snapshots = []
+    for agent in agents:
+        default = CapacityProfile()
+        capacity = (
+            CapacityProfile(weights=default.weights, limits=dict(agent.capacity)) if agent.capacity else default
+        )
+        since = agent.idle_since or agent.created_at
+        snapshots.append(
+            AgentSnapshot(
+                agent_id=agent.id,
+                presence=_presence(agent.presence),
+                last_heartbeat=agent.last_seen_at.timestamp() if agent.last_seen_at else None,
+                team_id=agent.teams[0].id if agent.teams else None,
+                skills=frozenset(agent.skills or ()),
+                languages=frozenset(agent.languages or ()),
+                capacity=capacity,
+                load=load.get(agent.id, {}),
+                available_since=since.timestamp(),
+            )
+        )
+    return snapshots
+
+
+def work_item(conversation: Conversation, contact: Contact, last_agent_id: int | None, now: datetime) -> WorkItem:
+    del now
+    return WorkItem(
+        conversation_id=conversation.id,
+        channel=conversation.channel,
+        arrived_at=conversation.last_message_at.timestamp(),
+        tier=_tier(contact.tier),
+        boosts=Boosts(
+            open_complaint=conversation.is_complaint,
+            at_risk_customer=contact.relationship_class == "at-risk",
+            key_account=contact.is_key_account,
+        ),
+        owner_agent_id=contact.owner_agent_id,
+        last_agent_id=last_agent_id,
+        team_id=conversation.team_id,
+        language=contact.language,
+    )

@@ -1,0 +1,186 @@
+"""The hub's configuration: ``settings.toml`` for safe defaults, ``HUB_*`` environment variables on top.
+
+Secrets are accepted from the environment only; ``hub check`` reports one found in the file as an error.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SETTINGS_FILE_VARIABLE = "HUB_SETTINGS_FILE"
+SECRET_KEYS = frozenset({"secret_key", "password", "auth_token", "api_key", "token", "encryption_keys"})
+
+
+def settings_file() -> Path:
+    return Path(os.environ.get(SETTINGS_FILE_VARIABLE, PROJECT_ROOT / "settings.toml"))
+
+
+class HubSection(BaseModel):
+    name: str = "Contact Hub"
+    public_url: str = "http://127.0.0.1:8000"
+    data_dir: Path = Path("var")
+    default_region: str = "US"
+    default_language: str = "en"
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("default_region")
+    @classmethod
+    def _region_code(cls, value: str) -> str:
+        if len(value) != 2 or not value.isalpha():
+            raise ValueError("must be a two-letter region code such as US or CN")
+        return value.upper()
+
+
+class DatabaseSection(BaseModel):
+    url: str = "sqlite+aiosqlite:///var/hub.db"
+    pool_size: int = Field(default=10, ge=1, le=200)
+    echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _supported_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+
+class JobsSection(BaseModel):
+    redis_url: str = ""
+    queue_name: str = "hub:jobs"
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    backoff_base_seconds: float = Field(default=2.0, gt=0)
+    backoff_max_seconds: float = Field(default=900.0, gt=0)
+    relay_interval_seconds: float = Field(default=1.0, gt=0)
+    relay_batch_size: int = Field(default=200, ge=1)
+    lease_seconds: int = Field(default=300, ge=1)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be empty (embedded runner) or start with redis://, rediss:// or unix://")
+        return value
+
+    @property
+    def uses_arq(self) -> bool:
+        return bool(self.redis_url)
+
+
+class IngestSection(BaseModel):
+    max_body_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    reopen_window_hours: float = Field(default=168, ge=0)
+
+
+class WebSection(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    secret_key: SecretStr | None = None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HUB_", env_nested_delimiter="__", extra="forbid")
+
+    hub: HubSection = HubSection()
+    database: DatabaseSection = DatabaseSection()
+    jobs: JobsSection = JobsSection()
+    ingest: IngestSection = IngestSection()
+    web: WebSection = WebSection()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=settings_file())
+        return (init_settings, env_settings, toml)
+
+    @property
+    def data_dir(self) -> Path:
+        """The data folder, relative paths taken from the project root so every command agrees on it."""
+        path = self.hub.data_dir
+        return path if path.is_absolute() else PROJECT_ROOT / path
+
+    @property
+    def database_url(self) -> str:
+        """The store's URL with a relative SQLite path resolved against the project root."""
+        url = self.database.url
+        prefix = "sqlite+aiosqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+            return prefix + str(PROJECT_ROOT / url[len(prefix) :])
+        return url
+
+
+class ConfigurationError(Exception):
+    """The configuration cannot be used; ``problems`` says where and why, one line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _secrets_in_file(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    with path.open("rb") as handle:
+        document = tomllib.load(handle)
+    found: list[str] = []
+
+    def walk(node: Any, trail: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                here = f"{trail}.{key}" if trail else str(key)
+                if key in SECRET_KEYS:
+                    found.append(
+                        f"{here}: secrets must not be written in {path.name}; "
+                        f"set HUB_{here.upper().replace('.', '__')} in the environment"
+                    )
+                walk(value, here)
+
+    walk(document, "")
+    return found
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate the configuration, raising ``ConfigurationError`` with every problem found."""
+    path = settings_file()
+    problems: list[str] = []
+    try:
+        problems.extend(_secrets_in_file(path))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError([f"{path}: not valid TOML: {exc}"]) from exc
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"])
+            problems.append(f"{where}: {error['msg']} (got {error.get('input')!r})")
+        raise ConfigurationError(problems) from exc
+    if problems:
+        raise ConfigurationError(problems)
+    return settings

@@ -1,0 +1,44 @@
+"""INSERT … ON CONFLICT DO NOTHING on either backend: the primitive that makes concurrent writers agree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase
+
+
+def _table(model: type[DeclarativeBase]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def _insert_ignoring(
+    session: AsyncSession, model: type[DeclarativeBase], values: dict[str, Any], conflict_columns: list[str]
+) -> Any:
+    insert = postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    return insert(_table(model)).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+
+
+async def insert_if_absent(
+    session: AsyncSession, model: type[DeclarativeBase], values: dict[str, Any], conflict_columns: list[str]
+) -> int | None:
+    """Insert a row and return its id, or None when a row with the same key already exists.
+
+    On PostgreSQL a concurrent, uncommitted insert of the same key makes this wait for that transaction, so two
+    writers never both believe they created the row.
+    """
+    statement = _insert_ignoring(session, model, values, conflict_columns).returning(_table(model).c.id)
+    result = await session.execute(statement)
+    value = result.scalar_one_or_none()
+    return None if value is None else int(value)
+
+
+async def insert_ignoring_conflict(
+    session: AsyncSession, model: type[DeclarativeBase], values: dict[str, Any], conflict_columns: list[str]
+) -> None:
+    await session.execute(_insert_ignoring(session, model, values, conflict_columns))

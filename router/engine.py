@@ -1,0 +1,389 @@
+"""The routing engine: the live queue and agent state, kept current by events, deciding in O(log n) per event.
+
+Every event method returns the decisions it caused (possibly several: an agent coming online drains the queue up to
+their capacity). The caller applies them to the store and reports back: offers are answered with
+``offer_accepted`` or ``offer_declined``; work that ends with ``conversation_resolved``. Timers (offer timeouts,
+widening rings, lost heartbeats) fire in ``tick(now)``; ``next_deadline()`` says when the next one is due.
+
+The engine is single-threaded and holds each conversation in exactly one state, so it never assigns one twice;
+several processes sharing a store still need the store's own atomic claim.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from dataclasses import replace
+
+from router.availability import Presence, schedule_reason
+from router.capacity import CapacityProfile
+from router.decide import decide, strategy_rank, strategy_score
+from router.explain import AgentVerdict, Decision, Explanation, Filter
+from router.index import PoolIndex, pool_keys_by_ring
+from router.live import ConversationStatus, LiveAgent, LiveConversation
+from router.policy import Ring, RouterPolicy, innermost_ring, ring_schedule
+from router.priority import priority_key
+from router.snapshots import AgentSnapshot, WorkItem
+
+_RING_OPENS, _OFFER_EXPIRES, _HEARTBEAT_DUE = 0, 1, 2
+_UNSTARTED = (ConversationStatus.OFFERED, ConversationStatus.ASSIGNED)
+
+
+class RoutingEngine:
+    def __init__(self, policy: RouterPolicy | None = None) -> None:
+        self.policy = policy or RouterPolicy()
+        self._agents: dict[int, LiveAgent] = {}
+        self._conversations: dict[int, LiveConversation] = {}
+        self._index = PoolIndex(self._agents, self.policy.strategy)
+        # (due, sequence, kind, conversation or agent id, generation)
+        self._timers: list[tuple[float, int, int, int, int]] = []
+        self._sequence = itertools.count()
+        self._generation = itertools.count(1)
+
+    # -- agents ---------------------------------------------------------------------------------------------
+
+    def upsert_agent(self, snapshot: AgentSnapshot, now: float) -> list[Decision]:
+        """Add an agent or replace their profile, presence and schedule. Their load is the engine's own record
+        (see ``restore_assignment``), never taken from the snapshot, so a stale snapshot cannot undo work."""
+        agent = self._agents.get(snapshot.agent_id)
+        if agent is None:
+            agent = LiveAgent(
+                snapshot.agent_id, snapshot.team_id, snapshot.skills, snapshot.languages, snapshot.capacity,
+                snapshot.presence, snapshot.shifts, snapshot.breaks, available_since=snapshot.available_since,
+            )
+            self._agents[snapshot.agent_id] = agent
+        else:
+            self._index.detach(agent)
+            agent.team_id, agent.skills, agent.languages = snapshot.team_id, snapshot.skills, snapshot.languages
+            agent.capacity, agent.presence = snapshot.capacity, snapshot.presence
+            agent.shifts, agent.breaks = snapshot.shifts, snapshot.breaks
+        reason = schedule_reason(agent.shifts, agent.breaks, now)
+        agent.on_shift = reason != Filter.OFF_SHIFT
+        agent.on_break = reason == Filter.ON_BREAK
+        if snapshot.last_heartbeat is not None:
+            agent.last_heartbeat = snapshot.last_heartbeat
+            agent.heartbeat_lost = now - snapshot.last_heartbeat > self.policy.heartbeat_timeout_seconds
+            self._push_timer(snapshot.last_heartbeat + self.policy.heartbeat_timeout_seconds, _HEARTBEAT_DUE,
+                             agent.agent_id, 0)
+        self._index.attach(agent)
+        return self._agent_changed(agent, now)
+
+    def remove_agent(self, agent_id: int, now: float) -> list[Decision]:
+        decisions = self.set_presence(agent_id, Presence.OFFLINE, now)
+        agent = self._agents.pop(agent_id, None)
+        if agent is not None:
+            self._index.detach(agent)
+        return decisions
+
+    def set_presence(self, agent_id: int, presence: Presence, now: float) -> list[Decision]:
+        agent = self._agents.get(agent_id)
+        if agent is None or agent.presence is presence:
+            return []
+        agent.presence = presence
+        return self._agent_changed(agent, now)
+
+    def heartbeat(self, agent_id: int, now: float) -> list[Decision]:
+        agent = self._agents.get(agent_id)
+        if agent is None:
+            return []
+        agent.last_heartbeat = now
+        self._push_timer(now + self.policy.heartbeat_timeout_seconds, _HEARTBEAT_DUE, agent_id, 0)
+        if not agent.heartbeat_lost:
+            return []
+        agent.heartbeat_lost = False
+        return self._agent_changed(agent, now)
+
+    def set_capacity(self, agent_id: int, capacity: CapacityProfile, now: float) -> list[Decision]:
+        agent = self._agents.get(agent_id)
+        if agent is None:
+            return []
+        self._index.detach(agent)
+        agent.capacity = capacity
+        agent.units_used = capacity.units_used(agent.load)
+        self._index.attach(agent)
+        return self._agent_changed(agent, now)
+
+    def set_schedule_state(self, agent_id: int, on_shift: bool, on_break: bool, now: float) -> list[Decision]:
+        """Shift and break events. Ending a shift releases unstarted work like going offline; a break keeps it."""
+        agent = self._agents.get(agent_id)
+        if agent is None or (agent.on_shift, agent.on_break) == (on_shift, on_break):
+            return []
+        agent.on_shift, agent.on_break = on_shift, on_break
+        return self._agent_changed(agent, now)
+
+    def shift_started(self, agent_id: int, now: float) -> list[Decision]:
+        return self.set_schedule_state(agent_id, True, False, now)
+
+    def shift_ended(self, agent_id: int, now: float) -> list[Decision]:
+        return self.set_schedule_state(agent_id, False, False, now)
+
+    def sync_schedules(self, now: float) -> list[Decision]:
+        """Re-read every agent's weekly windows at ``now``; for a periodic job instead of per-agent events."""
+        decisions: list[Decision] = []
+        for agent in list(self._agents.values()):
+            reason = schedule_reason(agent.shifts, agent.breaks, now)
+            decisions += self.set_schedule_state(
+                agent.agent_id, reason != Filter.OFF_SHIFT, reason == Filter.ON_BREAK, now
+            )
+        return decisions
+
+    # -- conversations --------------------------------------------------------------------------------------
+
+    def conversation_arrived(self, item: WorkItem, now: float) -> list[Decision]:
+        if item.conversation_id in self._conversations:
+            return []
+        key = priority_key(item.arrived_at, item.tier, item.boosts, self.policy.offsets)
+        conversation = LiveConversation(item, key, next(self._sequence))
+        if item.declined_by:
+            conversation.declined = set(item.declined_by)
+        self._conversations[item.conversation_id] = conversation
+        decision = self._enqueue(conversation, now)
+        return [] if decision is None else [decision]
+
+    def restore_assignment(self, item: WorkItem, agent_id: int, now: float, started: bool = True) -> None:
+        """Rebuild state at start-up: a conversation already held by an agent."""
+        agent = self._agents[agent_id]
+        key = priority_key(item.arrived_at, item.tier, item.boosts, self.policy.offsets)
+        status = ConversationStatus.STARTED if started else ConversationStatus.ASSIGNED
+        conversation = LiveConversation(item, key, next(self._sequence), status, agent_id)
+        self._conversations[item.conversation_id] = conversation
+        agent.hold(item.channel, item.conversation_id, agent.available_since)
+        self._index.refresh(agent)
+
+    def conversation_started(self, conversation_id: int, now: float) -> None:
+        """The agent began work on it, so leaving no longer hands it to someone else."""
+        conversation = self._conversations.get(conversation_id)
+        if conversation is not None and conversation.status in _UNSTARTED:
+            conversation.status = ConversationStatus.STARTED
+
+    def conversation_resolved(self, conversation_id: int, now: float) -> list[Decision]:
+        conversation = self._conversations.pop(conversation_id, None)
+        if conversation is None or conversation.agent_id is None:
+            return []
+        agent = self._agents.get(conversation.agent_id)
+        if agent is None:
+            return []
+        agent.release(conversation.item.channel, conversation_id, now)
+        return self._agent_changed(agent, now)
+
+    def conversation_withdrawn(self, conversation_id: int, now: float) -> list[Decision]:
+        """The customer hung up or the conversation was closed before an agent finished it."""
+        return self.conversation_resolved(conversation_id, now)
+
+    def offer_accepted(self, conversation_id: int, agent_id: int, now: float) -> bool:
+        """False when the offer is no longer open (timed out, withdrawn): the agent must be told it is gone."""
+        conversation = self._conversations.get(conversation_id)
+        if conversation is None or conversation.status is not ConversationStatus.OFFERED:
+            return False
+        if conversation.agent_id != agent_id:
+            return False
+        conversation.status = ConversationStatus.STARTED
+        return True
+
+    def offer_declined(self, conversation_id: int, agent_id: int, now: float) -> list[Decision]:
+        conversation = self._conversations.get(conversation_id)
+        if conversation is None or conversation.status is not ConversationStatus.OFFERED:
+            return []
+        if conversation.agent_id != agent_id:
+            return []
+        if conversation.declined is None:
+            conversation.declined = set()
+        conversation.declined.add(agent_id)
+        agent = self._agents[agent_id]
+        agent.release(conversation.item.channel, conversation_id, now)
+        decision = self._enqueue(conversation, now)
+        decisions = [] if decision is None else [decision]
+        return decisions + self._agent_changed(agent, now)
+
+    # -- time -----------------------------------------------------------------------------------------------
+
+    def tick(self, now: float) -> list[Decision]:
+        decisions: list[Decision] = []
+        while self._timers and self._timers[0][0] <= now:
+            _, _, kind, target, generation = heapq.heappop(self._timers)
+            if kind == _HEARTBEAT_DUE:
+                decisions += self._check_heartbeat(target, now)
+                continue
+            conversation = self._conversations.get(target)
+            if conversation is None or conversation.generation != generation:
+                continue
+            if kind == _RING_OPENS and conversation.status is ConversationStatus.WAITING:
+                decision = self._enqueue(conversation, now)
+                decisions += [] if decision is None else [decision]
+            elif kind == _OFFER_EXPIRES and conversation.status is ConversationStatus.OFFERED:
+                assert conversation.agent_id is not None
+                decisions += self.offer_declined(target, conversation.agent_id, now)
+        return decisions
+
+    def next_deadline(self) -> float | None:
+        return self._timers[0][0] if self._timers else None
+
+    # -- inspection -----------------------------------------------------------------------------------------
+
+    def status_of(self, conversation_id: int) -> ConversationStatus | None:
+        conversation = self._conversations.get(conversation_id)
+        return None if conversation is None else conversation.status
+
+    def agent_of(self, conversation_id: int) -> int | None:
+        conversation = self._conversations.get(conversation_id)
+        return None if conversation is None else conversation.agent_id
+
+    def load_of(self, agent_id: int) -> dict[str, int]:
+        return {channel: count for channel, count in self._agents[agent_id].load.items() if count}
+
+    def agent_ids(self) -> list[int]:
+        return list(self._agents)
+
+    def explain(self, conversation_id: int, now: float) -> Explanation:
+        """A full trace over every agent, as ``decide`` would give it, for a supervisor asking "why still here?"."""
+        conversation = self._conversations[conversation_id]
+        item = conversation.item
+        if conversation.declined:
+            item = replace(item, declined_by=frozenset(conversation.declined))
+        on_shift = [agent for agent in self._agents.values() if agent.on_shift and not agent.on_break]
+        traced = decide(item, [agent.snapshot() for agent in on_shift], now, self.policy).explanation
+        absent = tuple(
+            AgentVerdict(agent.agent_id, Filter.OFF_SHIFT if not agent.on_shift else Filter.ON_BREAK)
+            for agent in self._agents.values()
+            if not (agent.on_shift and not agent.on_break)
+        )
+        return Explanation(
+            traced.conversation_id, now, conversation.ring.label, conversation.key, traced.strategy,
+            traced.verdicts + absent, traced.chosen_agent_id, traced.reason, traced.boosts, traced.tier,
+        )
+
+    # -- internals ------------------------------------------------------------------------------------------
+
+    def _push_timer(self, due: float, kind: int, target: int, generation: int) -> None:
+        heapq.heappush(self._timers, (due, next(self._sequence), kind, target, generation))
+
+    def _check_heartbeat(self, agent_id: int, now: float) -> list[Decision]:
+        agent = self._agents.get(agent_id)
+        if agent is None or agent.last_heartbeat is None or agent.heartbeat_lost:
+            return []
+        if now - agent.last_heartbeat < self.policy.heartbeat_timeout_seconds:
+            return []
+        agent.heartbeat_lost = True
+        return self._agent_changed(agent, now)
+
+    def _owner_reachable(self, item: WorkItem) -> bool:
+        for agent_id in item.preferred_agents():
+            agent = self._agents.get(agent_id)
+            if agent is not None and agent.reachable:
+                return True
+        return False
+
+    def _enqueue(self, conversation: LiveConversation, now: float) -> Decision | None:
+        """(Re)enter the queue with the original key, in the ring the elapsed wait has reached, and try to place
+        it at once. A fresh generation retires every older heap entry and timer of the conversation."""
+        item = conversation.item
+        conversation.generation = next(self._generation)
+        conversation.status, conversation.agent_id = ConversationStatus.WAITING, None
+        schedule = ring_schedule(item, self.policy, self._owner_reachable(item))
+        ring, next_opening = schedule[0][0], None
+        for candidate, opens_at in schedule:
+            if opens_at > now:
+                next_opening = opens_at
+                break
+            ring = candidate
+        conversation.ring = ring
+        levels = pool_keys_by_ring(item, ring)
+        entry = (conversation.key, conversation.sequence, item.conversation_id, conversation.generation)
+        for _, keys in levels:
+            for key in keys:
+                self._index.pool(key).push_waiting(entry)
+        if next_opening is not None:
+            self._push_timer(next_opening, _RING_OPENS, item.conversation_id, conversation.generation)
+        for level_ring, keys in levels:
+            best: tuple[tuple[float, float, int], LiveAgent] | None = None
+            for key in keys:
+                found = self._index.best_ready(self._index.pools[key], conversation)
+                if found is not None and (best is None or found[0][:3] < best[0]):
+                    best = (found[0][:3], found[1])
+            if best is not None:
+                return self._assign(conversation, best[1], level_ring, now, "best ready agent on arrival")
+        return None
+
+    def _drain(self, agent: LiveAgent, now: float) -> list[Decision]:
+        """Fill the agent's free capacity from the queue, best priority key first across all their pools."""
+        decisions: list[Decision] = []
+        while agent.accepting:
+            best: LiveConversation | None = None
+            for key in agent.pools:
+                if not agent.can_take(key.channel):
+                    continue
+                head = self._index.head_for(self._index.pools[key], agent.agent_id, self._conversations)
+                if head is not None and (best is None or (head.key, head.sequence) < (best.key, best.sequence)):
+                    best = head
+            if best is None:
+                break
+            ring = innermost_ring(agent.agent_id, agent.team_id, agent.skills, best.item, best.ring)
+            decisions.append(self._assign(best, agent, ring or best.ring, now, "capacity freed: next in queue"))
+        return decisions
+
+    def _agent_changed(self, agent: LiveAgent, now: float) -> list[Decision]:
+        decisions: list[Decision] = []
+        if not agent.reachable:
+            decisions += self._reroute_unstarted(agent, now)
+            decisions += self._widen_past(agent.agent_id, now)
+        self._index.refresh(agent)
+        return decisions + self._drain(agent, now)
+
+    def _reroute_unstarted(self, agent: LiveAgent, now: float) -> list[Decision]:
+        decisions: list[Decision] = []
+        for conversation_id in sorted(agent.held):
+            conversation = self._conversations.get(conversation_id)
+            if conversation is None or conversation.status not in _UNSTARTED:
+                continue
+            agent.release(conversation.item.channel, conversation_id, now)
+            decision = self._enqueue(conversation, now)
+            decisions += [] if decision is None else [decision]
+        return decisions
+
+    def _widen_past(self, owner_id: int, now: float) -> list[Decision]:
+        """Conversations waiting only for this owner stop waiting for them once they are gone."""
+        stuck: list[LiveConversation] = []
+
+        def collect(conversation_id: int, generation: int) -> None:
+            conversation = self._conversations.get(conversation_id)
+            if (
+                conversation is not None
+                and conversation.generation == generation
+                and conversation.status is ConversationStatus.WAITING
+                and conversation.ring is Ring.OWNER
+            ):
+                stuck.append(conversation)
+
+        for key in self._index.owner_pools(owner_id):
+            self._index.waiting_in(key, collect)
+        decisions: list[Decision] = []
+        for conversation in stuck:
+            if conversation.ring is Ring.OWNER and conversation.status is ConversationStatus.WAITING:
+                decision = self._enqueue(conversation, now)
+                decisions += [] if decision is None else [decision]
+        return decisions
+
+    def _assign(
+        self, conversation: LiveConversation, agent: LiveAgent, ring: Ring, now: float, reason: str
+    ) -> Decision:
+        item = conversation.item
+        offer = self.policy.is_synchronous(item.channel)
+        conversation.status = ConversationStatus.OFFERED if offer else ConversationStatus.ASSIGNED
+        conversation.agent_id = agent.agent_id
+        verdicts: tuple[AgentVerdict, ...] = ()
+        if self.policy.explain:
+            rank = strategy_rank(self.policy.strategy, agent.units_used,
+                                 agent.capacity.total_units - agent.units_used, agent.available_since)
+            score = strategy_score(self.policy.strategy, rank, now)
+            verdicts = (AgentVerdict(agent.agent_id, None, score, ring.label),)
+        agent.hold(item.channel, item.conversation_id, now)
+        self._index.refresh(agent)
+        if offer:
+            self._push_timer(now + self.policy.offer_timeout_seconds, _OFFER_EXPIRES, item.conversation_id,
+                             conversation.generation)
+        explanation = Explanation(
+            item.conversation_id, now, conversation.ring.label, conversation.key, self.policy.strategy.value,
+            verdicts, agent.agent_id, reason, item.boosts.active() if self.policy.explain else (),
+            item.tier.name.lower(),
+        )
+        return Decision(item.conversation_id, agent.agent_id, offer, explanation)

@@ -1,0 +1,184 @@
+"""The engine's indexes: which pools exist, which agents belong to each, and the cheap look-ups a decision needs.
+
+An agent belongs to a pool when they could ever take its conversations (channel, language, ring criterion); whether
+they can take one *now* (presence, shift, capacity) is checked when their entry reaches the top of the pool's
+``ready`` heap. So pool membership changes only when an agent's profile changes, never on every assignment.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+
+from router.decide import strategy_rank
+from router.live import ConversationStatus, LiveAgent, LiveConversation
+from router.policy import Ring, SelectionStrategy
+from router.pools import Pool, PoolKey, PoolKind, ReadyEntry, WaitingEntry
+from router.snapshots import WorkItem
+
+# Refusals are rare, so looking a few entries past the top of a heap is enough to step over them.
+LOOKAHEAD_PAST_DECLINED = 64
+
+
+def pool_keys_by_ring(item: WorkItem, ring: Ring) -> list[tuple[Ring, list[PoolKey]]]:
+    """The pools an item waits in at ``ring``, innermost first. Rings are cumulative, so are the pools."""
+    channel, language = item.channel, item.language
+    levels: list[tuple[Ring, list[PoolKey]]] = []
+    owners = [PoolKey(PoolKind.OWNER, channel, language, agent) for agent in item.preferred_agents()]
+    if owners:
+        levels.append((Ring.OWNER, owners))
+    if ring >= Ring.TEAM and item.team_id is not None:
+        levels.append((Ring.TEAM, [PoolKey(PoolKind.TEAM, channel, language, item.team_id)]))
+    if ring >= Ring.SKILL:
+        levels.append((Ring.SKILL, [PoolKey(PoolKind.SKILL, channel, language, item.required_skills)]))
+    if ring >= Ring.EVERYONE:
+        levels.append((Ring.EVERYONE, [PoolKey(PoolKind.ALL, channel, language, None)]))
+    return levels
+
+
+class PoolIndex:
+    def __init__(self, agents: dict[int, LiveAgent], strategy: SelectionStrategy) -> None:
+        self.agents = agents
+        self.strategy = strategy
+        self.pools: dict[PoolKey, Pool] = {}
+        self._owner_pools: dict[int, list[PoolKey]] = {}
+        self._team_pools: dict[int, list[PoolKey]] = {}
+        self._open_pools: list[PoolKey] = []  # skill and everyone pools: any agent may qualify
+        self._agents_by_team: dict[int, set[int]] = {}
+
+    def _admits(self, key: PoolKey, agent: LiveAgent) -> bool:
+        return key.admits(agent.agent_id, agent.team_id, agent.skills, agent.languages, agent.channels)
+
+    def _ready_entry(self, agent: LiveAgent) -> ReadyEntry:
+        free = agent.capacity.total_units - agent.units_used
+        first, second = strategy_rank(self.strategy, agent.units_used, free, agent.available_since)
+        return (first, second, agent.agent_id, agent.version)
+
+    def pool(self, key: PoolKey) -> Pool:
+        existing = self.pools.get(key)
+        if existing is not None:
+            return existing
+        pool = Pool(key)
+        self.pools[key] = pool
+        if key.kind is PoolKind.OWNER:
+            assert isinstance(key.group, int)
+            self._owner_pools.setdefault(key.group, []).append(key)
+            candidates: list[int] = [key.group] if key.group in self.agents else []
+        elif key.kind is PoolKind.TEAM:
+            assert isinstance(key.group, int)
+            self._team_pools.setdefault(key.group, []).append(key)
+            candidates = list(self._agents_by_team.get(key.group, ()))
+        else:
+            self._open_pools.append(key)
+            candidates = list(self.agents)
+        for agent_id in candidates:
+            agent = self.agents[agent_id]
+            if self._admits(key, agent):
+                pool.eligible.add(agent_id)
+                agent.pools.append(key)
+                if agent.can_take(key.channel):
+                    pool.push_ready(self._ready_entry(agent))
+        return pool
+
+    def attach(self, agent: LiveAgent) -> None:
+        """Place a new or detached agent in every existing pool that admits them."""
+        if agent.team_id is not None:
+            self._agents_by_team.setdefault(agent.team_id, set()).add(agent.agent_id)
+        candidates = (
+            self._owner_pools.get(agent.agent_id, [])
+            + (self._team_pools.get(agent.team_id, []) if agent.team_id is not None else [])
+            + self._open_pools
+        )
+        for key in candidates:
+            if self._admits(key, agent):
+                self.pools[key].eligible.add(agent.agent_id)
+                agent.pools.append(key)
+        self.refresh(agent)
+
+    def detach(self, agent: LiveAgent) -> None:
+        """Take an agent out of every pool; call before changing their team, skills, languages or channels."""
+        for key in agent.pools:
+            self.pools[key].eligible.discard(agent.agent_id)
+        agent.pools = []
+        if agent.team_id is not None:
+            self._agents_by_team.get(agent.team_id, set()).discard(agent.agent_id)
+        agent.version += 1
+
+    def refresh(self, agent: LiveAgent) -> None:
+        """Record a change in what the agent can take: older heap entries for them become stale."""
+        agent.version += 1
+        if not agent.accepting:
+            return
+        entry = self._ready_entry(agent)
+        for key in agent.pools:
+            if agent.can_take(key.channel):
+                pool = self.pools[key]
+                pool.push_ready(entry)
+                if pool.ready_needs_compaction():
+                    self._compact_ready(pool)
+
+    def _compact_ready(self, pool: Pool) -> None:
+        fresh: list[ReadyEntry] = []
+        for agent_id in pool.eligible:
+            agent = self.agents[agent_id]
+            if agent.can_take(pool.key.channel):
+                fresh.append(self._ready_entry(agent))
+        heapq.heapify(fresh)
+        pool.ready = fresh
+
+    def best_ready(self, pool: Pool, conversation: LiveConversation) -> tuple[ReadyEntry, LiveAgent] | None:
+        """The best agent in ``pool`` who can take ``conversation`` now, stale entries dropped on the way."""
+        heap = pool.ready
+        skipped: list[ReadyEntry] = []
+        found: tuple[ReadyEntry, LiveAgent] | None = None
+        channel = pool.key.channel
+        while heap and len(skipped) < LOOKAHEAD_PAST_DECLINED:
+            entry = heap[0]
+            agent = self.agents.get(entry[2])
+            if agent is None or agent.version != entry[3] or not agent.can_take(channel):
+                heapq.heappop(heap)
+                continue
+            if conversation.declined_by(agent.agent_id):
+                skipped.append(heapq.heappop(heap))
+                continue
+            found = (entry, agent)
+            break
+        for entry in skipped:
+            heapq.heappush(heap, entry)
+        return found
+
+    def head_for(
+        self, pool: Pool, agent_id: int, conversations: dict[int, LiveConversation]
+    ) -> LiveConversation | None:
+        """The first waiting conversation in ``pool`` this agent has not refused."""
+        heap = pool.waiting
+        skipped: list[WaitingEntry] = []
+        found: LiveConversation | None = None
+        while heap and len(skipped) < LOOKAHEAD_PAST_DECLINED:
+            entry = heap[0]
+            conversation = conversations.get(entry[2])
+            if (
+                conversation is None
+                or conversation.status is not ConversationStatus.WAITING
+                or conversation.generation != entry[3]
+            ):
+                heapq.heappop(heap)
+                continue
+            if conversation.declined_by(agent_id):
+                skipped.append(heapq.heappop(heap))
+                continue
+            found = conversation
+            break
+        for entry in skipped:
+            heapq.heappush(heap, entry)
+        return found
+
+    def waiting_in(self, key: PoolKey, visit: Callable[[int, int], None]) -> None:
+        """Call ``visit(conversation_id, generation)`` for every entry of a pool's queue, stale ones included."""
+        pool = self.pools.get(key)
+        if pool is not None:
+            for entry in list(pool.waiting):
+                visit(entry[2], entry[3])
+
+    def owner_pools(self, agent_id: int) -> list[PoolKey]:
+        return list(self._owner_pools.get(agent_id, ()))

@@ -1,0 +1,104 @@
+"""The engine's mutable records of agents and conversations, kept apart from the frozen snapshots it is fed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from router.availability import Presence, WeeklyWindow
+from router.capacity import CapacityProfile
+from router.policy import Ring
+from router.pools import PoolKey
+from router.snapshots import AgentSnapshot, WorkItem
+
+
+class ConversationStatus(StrEnum):
+    WAITING = "waiting"
+    OFFERED = "offered"
+    ASSIGNED = "assigned"  # given to an agent who has not started on it: re-routed if they leave
+    STARTED = "started"
+
+
+@dataclass(slots=True, eq=False)
+class LiveConversation:
+    item: WorkItem
+    key: float
+    sequence: int
+    status: ConversationStatus = ConversationStatus.WAITING
+    agent_id: int | None = None
+    ring: Ring = Ring.SKILL
+    generation: int = 0
+    # Kept apart from the frozen item so that a refusal costs no copy; None until someone declines.
+    declined: set[int] | None = None
+
+    def declined_by(self, agent_id: int) -> bool:
+        return self.declined is not None and agent_id in self.declined
+
+
+@dataclass(slots=True, eq=False)
+class LiveAgent:
+    agent_id: int
+    team_id: int | None
+    skills: frozenset[str]
+    languages: frozenset[str]
+    capacity: CapacityProfile
+    presence: Presence
+    shifts: tuple[WeeklyWindow, ...]
+    breaks: tuple[WeeklyWindow, ...]
+    on_shift: bool = True
+    on_break: bool = False
+    last_heartbeat: float | None = None
+    heartbeat_lost: bool = False
+    load: dict[str, int] = field(default_factory=dict)
+    units_used: int = 0
+    available_since: float = 0.0
+    version: int = 0
+    pools: list[PoolKey] = field(default_factory=list)
+    held: set[int] = field(default_factory=set)
+
+    @property
+    def channels(self) -> frozenset[str]:
+        return frozenset(self.capacity.weights)
+
+    @property
+    def accepting(self) -> bool:
+        return (
+            self.presence is Presence.ONLINE and not self.heartbeat_lost and self.on_shift and not self.on_break
+        )
+
+    @property
+    def reachable(self) -> bool:
+        """Worth waiting for as an owner: present and on shift, even if busy for now."""
+        return self.presence is not Presence.OFFLINE and self.on_shift
+
+    def can_take(self, channel: str) -> bool:
+        return self.accepting and self.capacity.fits(channel, self.load, self.units_used)
+
+    def hold(self, channel: str, conversation_id: int, now: float) -> None:
+        self.load[channel] = self.load.get(channel, 0) + 1
+        self.units_used += self.capacity.weights.get(channel, 0)
+        self.held.add(conversation_id)
+        self.available_since = now
+
+    def release(self, channel: str, conversation_id: int, now: float) -> None:
+        if conversation_id not in self.held:
+            return
+        self.held.discard(conversation_id)
+        self.load[channel] -= 1
+        self.units_used -= self.capacity.weights.get(channel, 0)
+        self.available_since = now
+
+    def snapshot(self) -> AgentSnapshot:
+        return AgentSnapshot(
+            agent_id=self.agent_id,
+            presence=Presence.AWAY if self.heartbeat_lost and self.presence is Presence.ONLINE else self.presence,
+            last_heartbeat=None,
+            shifts=(),
+            breaks=(),
+            team_id=self.team_id,
+            skills=self.skills,
+            languages=self.languages,
+            capacity=self.capacity,
+            load=dict(self.load),
+            available_since=self.available_since,
+        )

@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from channels.base import ChannelName, Identity, IdentityKind, InboundMessage, ThreadHints
+from inbox.actions.ingest import IngestRejected, do_ingest
+from inbox.blobs import BlobStore
+from inbox.models import Contact, ContactIdentity, Conversation, Event, Message, OutboxJob, Quarantine, RawPayload
+from workers.context import JobContext
+
+ALICE = Identity(IdentityKind.EMAIL, "alice@example.com", "Alice")
+
+
+def email(external_id: str, sender: Identity | None = ALICE, **fields: object) -> InboundMessage:
+    values: dict[str, object] = {
+        "channel": ChannelName.EMAIL,
+        "external_id": external_id,
+        "sender": sender,
+        "subject": "Booking change",
+        "text": "Please move my booking.",
+        "raw": f"Message-ID: <{external_id}>\r\n\r\nPlease move my booking.".encode(),
+    }
+    values.update(fields)
+    return InboundMessage(**values)  # type: ignore[arg-type]
+
+
+async def count(ctx: JobContext, model: type[object]) -> int:
+    async with ctx.store.read() as session:
+        return int((await session.execute(select(func.count()).select_from(model))).scalar_one())  # type: ignore[arg-type]
+
+
+async def ingest(ctx: JobContext, message: InboundMessage):  # type: ignore[no-untyped-def]
+    return await do_ingest(ctx.store, ctx.blobs, ctx.settings, message)
+
+
+async def test_a_new_sender_becomes_a_customer_with_a_conversation(ctx: JobContext) -> None:
+    outcome = await ingest(ctx, email("m1@example.com"))
+    assert outcome.created and outcome.new_conversation
+    async with ctx.store.read() as session:
+        identity = (await session.execute(select(ContactIdentity))).scalar_one()
+        contact = await session.get(Contact, outcome.contact_id)
+        message = await session.get(Message, outcome.message_id)
+        jobs = (await session.execute(select(OutboxJob))).scalars().all()
+        events = (await session.execute(select(Event.kind))).scalars().all()
+    assert identity.value == "alice@example.com" and identity.contact_id == outcome.contact_id
+    assert contact is not None and contact.name == "Alice" and contact.last_inbound_channel == "email"
+    assert message is not None and message.direction == "inbound" and message.raw_sha256 is not None
+    assert [job.key for job in jobs] == [f"route:{outcome.message_id}"]
+    assert "message.received" in events
+
+
+async def test_the_raw_payload_is_kept_content_addressed(ctx: JobContext) -> None:
+    message = email("raw@example.com")
+    outcome = await ingest(ctx, message)
+    async with ctx.store.read() as session:
+        stored = await session.get(Message, outcome.message_id)
+        assert stored is not None and stored.raw_sha256 is not None
+        assert await session.get(RawPayload, stored.raw_sha256) is not None
+    assert await ctx.blobs.get(stored.raw_sha256) == message.raw
+
+
+async def test_the_same_message_twice_is_stored_once(ctx: JobContext) -> None:
+    first = await ingest(ctx, email("dup@example.com"))
+    second = await ingest(ctx, email("dup@example.com"))
+    assert first.created and not second.created
+    assert second.message_id == first.message_id
+    assert await count(ctx, Message) == 1
+    assert await count(ctx, OutboxJob) == 1
+
+
+async def test_twenty_concurrent_deliveries_store_one_message_contact_and_conversation(ctx: JobContext) -> None:
+    outcomes = await asyncio.gather(*(ingest(ctx, email("race@example.com")) for _ in range(20)))
+    assert sum(outcome.created for outcome in outcomes) == 1
+    assert len({outcome.message_id for outcome in outcomes}) == 1
+    assert await count(ctx, Message) == 1
+    assert await count(ctx, Contact) == 1
+    assert await count(ctx, Conversation) == 1
+    assert await count(ctx, ContactIdentity) == 1
+
+
+async def test_concurrent_messages_from_one_new_sender_make_one_customer(ctx: JobContext) -> None:
+    messages = [email(f"burst-{n}@example.com") for n in range(10)]
+    await asyncio.gather(*(ingest(ctx, message) for message in messages))
+    assert await count(ctx, Message) == 10
+    assert await count(ctx, Contact) == 1
+
+
+async def test_a_message_without_a_sender_is_quarantined_with_a_reason(ctx: JobContext) -> None:
+    with pytest.raises(IngestRejected, match="no usable sender identity") as rejected:
+        await ingest(ctx, email("anon@example.com", sender=None))
+    async with ctx.store.read() as session:
+        item = await session.get(Quarantine, rejected.value.quarantine_id)
+    assert item is not None and "no usable sender" in item.reason
+    assert await ctx.blobs.get(item.raw_sha256) == email("anon@example.com").raw
+    assert await count(ctx, Message) == 0
+
+
+async def test_an_oversized_message_is_quarantined_not_stored(ctx: JobContext) -> None:
+    limit = ctx.settings.ingest.max_body_bytes
+    huge = "x" * (limit + 1)
+    with pytest.raises(IngestRejected, match="over the configured limit"):
+        await ingest(ctx, email("big@example.com", text=huge, raw=huge.encode()))
+    assert await count(ctx, Message) == 0
+    assert await count(ctx, Quarantine) == 1
+
+
+async def test_attachments_are_stored_once_by_content(ctx: JobContext, tmp_path: object) -> None:
+    from channels.base import Attachment
+
+    picture = Attachment("photo.png", "image/png", b"\x89PNG fake image bytes")
+    outcome = await ingest(ctx, email("att@example.com", attachments=(picture, picture)))
+    assert isinstance(ctx.blobs, BlobStore)
+    assert ctx.blobs.exists(picture.sha256)
+    async with ctx.store.read() as session:
+        stored = await session.get(Message, outcome.message_id)
+    assert stored is not None
+    from inbox.models import Attachment as AttachmentRow
+
+    assert await count(ctx, AttachmentRow) == 2
+
+
+async def test_an_automatic_reply_is_stored_but_not_routed_and_does_not_reopen(ctx: JobContext) -> None:
+    first = await ingest(ctx, email("orig@example.com"))
+    async with ctx.store.write() as session:
+        conversation = await session.get(Conversation, first.conversation_id)
+        assert conversation is not None
+        conversation.status = "resolved"
+        conversation.resolved_at = conversation.last_message_at
+    auto = await ingest(
+        ctx,
+        email("ooo@example.com", is_automatic=True, thread=ThreadHints(references=("orig@example.com",))),
+    )
+    assert auto.conversation_id == first.conversation_id
+    async with ctx.store.read() as session:
+        conversation = await session.get(Conversation, first.conversation_id)
+        keys = (await session.execute(select(OutboxJob.key))).scalars().all()
+    assert conversation is not None and conversation.status == "resolved"
+    assert f"route:{auto.message_id}" not in keys
+
+
+async def test_a_reply_within_the_window_reopens_and_a_late_one_starts_afresh(ctx: JobContext) -> None:
+    first = await ingest(ctx, email("t1@example.com"))
+    async with ctx.store.write() as session:
+        conversation = await session.get(Conversation, first.conversation_id)
+        assert conversation is not None
+        conversation.status = "resolved"
+        conversation.resolved_at = conversation.last_message_at
+    hints = ThreadHints(references=("t1@example.com",))
+    reopened = await ingest(ctx, email("t2@example.com", thread=hints))
+    assert reopened.conversation_id == first.conversation_id
+    async with ctx.store.write() as session:
+        conversation = await session.get(Conversation, first.conversation_id)
+        assert conversation is not None and conversation.status == "open"
+        conversation.status = "resolved"
+        window = timedelta(hours=ctx.settings.ingest.reopen_window_hours)
+        conversation.resolved_at = conversation.last_message_at - window - timedelta(hours=1)
+    late = await ingest(ctx, email("t3@example.com", thread=ThreadHints(references=("t2@example.com",))))
+    assert late.conversation_id != first.conversation_id and late.new_conversation

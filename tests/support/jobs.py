@@ -1,0 +1,37 @@
+"""Running queued jobs to completion in tests, with the runner the backend uses in production."""
+
+from __future__ import annotations
+
+from arq.connections import ArqRedis, RedisSettings, create_pool
+
+from workers.arq_worker import make_worker
+from workers.context import JobContext
+from workers.embedded import EmbeddedRunner
+from workers.relay import OutboxRelay
+
+
+class JobDriver:
+    def __init__(self, ctx: JobContext) -> None:
+        self.ctx = ctx
+        self._redis: ArqRedis | None = None
+
+    async def drain(self, rounds: int = 50) -> None:
+        """Run every due job, and the jobs they queue, until nothing is left to do."""
+        if not self.ctx.settings.jobs.uses_arq:
+            await EmbeddedRunner(self.ctx).drain()
+            return
+        if self._redis is None:
+            self._redis = await create_pool(RedisSettings.from_dsn(self.ctx.settings.jobs.redis_url))
+        relay = OutboxRelay(self.ctx.store, self._redis)
+        for _ in range(rounds):
+            relayed = await relay.relay_once()
+            queued = await self._redis.zcard(self.ctx.settings.jobs.queue_name)
+            if relayed == 0 and queued == 0:
+                return
+            worker = make_worker(self.ctx.settings, burst=True, relay=False, channels=self.ctx.channels)
+            await worker.main()
+            await worker.close()
+
+    async def close(self) -> None:
+        if self._redis is not None:
+            await self._redis.aclose()

@@ -1,0 +1,85 @@
+"""The production job process: arq workers running the same job functions as the embedded runner."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from arq import Retry
+from arq.connections import RedisSettings
+from arq.worker import Function, Worker, func
+
+from channels.registry import ChannelRegistry
+from inbox.actions.jobs import do_begin_attempt, do_bury_job, do_finish_job, do_schedule_retry
+from inbox.settings import Settings
+from workers.composition import build_context, close_context
+from workers.context import JobContext
+from workers.execute import Verdict, execute
+from workers.jobs import job_table
+from workers.relay import ARQ_FUNCTION, OutboxRelay
+
+
+async def run_outbox_job(ctx: dict[str, Any], outbox_id: int) -> str:
+    hub: JobContext = ctx["hub"]
+    attempt = int(ctx.get("job_try", 1))
+    lease = timedelta(seconds=hub.settings.jobs.lease_seconds)
+    job = await do_begin_attempt(hub.store, outbox_id, attempt, lease)
+    if job is None:
+        return "already finished"
+    spec = job_table().get(job.job)
+    if spec is None:
+        await do_bury_job(hub.store, job.id, f"no job called {job.job!r} exists in this version")
+        return "unknown job"
+    outcome = await execute(hub, spec, job.job, job.key, job.payload, attempt)
+    if outcome.verdict is Verdict.DONE:
+        await do_finish_job(hub.store, job.id)
+        return "done"
+    if outcome.verdict is Verdict.DEAD:
+        await do_bury_job(hub.store, job.id, outcome.error or "failed")
+        return "dead"
+    await do_schedule_retry(hub.store, job.id, outcome.error or "", outcome.retry_in_seconds, release=False)
+    raise Retry(defer=outcome.retry_in_seconds)
+
+
+def worker_options(
+    settings: Settings, *, burst: bool = False, relay: bool = True, channels: ChannelRegistry | None = None
+) -> dict[str, Any]:
+    async def startup(ctx: dict[str, Any]) -> None:
+        hub = build_context(settings, channels)
+        ctx["hub"] = hub
+        if relay:
+            # Workers relay too, so after a crash the outbox drains even with no web process running.
+            ctx["relay"] = OutboxRelay(hub.store, ctx["redis"])
+            ctx["relay"].start()
+
+    async def shutdown(ctx: dict[str, Any]) -> None:
+        if "relay" in ctx:
+            await ctx["relay"].stop()
+        if "hub" in ctx:
+            await close_context(ctx["hub"])
+
+    function: Function = func(
+        run_outbox_job,
+        name=ARQ_FUNCTION,
+        # Our own policy decides when a job is dead; arq's limit only guards against a runaway.
+        max_tries=settings.jobs.max_attempts + 1,
+        timeout=settings.jobs.lease_seconds,
+    )
+    return {
+        "functions": [function],
+        "on_startup": startup,
+        "on_shutdown": shutdown,
+        "redis_settings": RedisSettings.from_dsn(settings.jobs.redis_url),
+        "queue_name": settings.jobs.queue_name,
+        "max_jobs": 20,
+        "burst": burst,
+        "keep_result": 3600,
+        "handle_signals": not burst,
+        "poll_delay": 0.1,
+    }
+
+
+def make_worker(
+    settings: Settings, *, burst: bool = False, relay: bool = True, channels: ChannelRegistry | None = None
+) -> Worker:
+    return Worker(**worker_options(settings, burst=burst, relay=relay, channels=channels))

@@ -1,0 +1,68 @@
+"""Builds the process's parts from the settings: store, files, channel adapters, and the job processing that
+matches the configuration (the embedded runner, or the relay to arq)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from arq.connections import ArqRedis, RedisSettings, create_pool
+
+from channels.registry import ChannelRegistry
+from inbox.blobs import BlobStore
+from inbox.settings import Settings
+from inbox.store import Store
+from workers.context import JobContext
+from workers.embedded import EmbeddedRunner
+from workers.relay import OutboxRelay
+from workers.retry import RetryPolicy
+
+
+def build_channels(settings: Settings) -> ChannelRegistry:
+    registry = ChannelRegistry()
+    from workers.channel_setup import register_configured_channels
+
+    register_configured_channels(registry, settings)
+    return registry
+
+
+def build_context(settings: Settings, channels: ChannelRegistry | None = None) -> JobContext:
+    store = Store(settings)
+    return JobContext(
+        settings=settings,
+        store=store,
+        blobs=BlobStore(settings.data_dir / "blobs"),
+        channels=channels if channels is not None else build_channels(settings),
+        retry=RetryPolicy.from_settings(settings.jobs),
+    )
+
+
+async def close_context(ctx: JobContext) -> None:
+    await ctx.store.dispose()
+
+
+@dataclass
+class JobProcessing:
+    """Whatever moves outbox rows to job functions in this process."""
+
+    runner: EmbeddedRunner | None = None
+    relay: OutboxRelay | None = None
+    redis: ArqRedis | None = None
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.stop()
+        if self.relay is not None:
+            await self.relay.stop()
+        if self.redis is not None:
+            await self.redis.aclose()
+
+
+async def start_job_processing(ctx: JobContext) -> JobProcessing:
+    if ctx.settings.jobs.uses_arq:
+        redis = await create_pool(RedisSettings.from_dsn(ctx.settings.jobs.redis_url))
+        relay = OutboxRelay(ctx.store, redis)
+        relay.start()
+        return JobProcessing(relay=relay, redis=redis)
+    runner = EmbeddedRunner(ctx)
+    runner.start()
+    return JobProcessing(runner=runner)

@@ -1,0 +1,32 @@
+"""Job functions by name. Each is thin: load, call an action or a channel, record the result.
+
+Every job may run more than once (a crash after the work and before the acknowledgement), so each checks state
+before acting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from workers.context import JobContext
+
+JobFunction = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
+ExhaustedHook = Callable[[JobContext, dict[str, Any], str], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    run: JobFunction
+    # Called once when the job has failed for good, so the thing it was for is marked with the reason.
+    on_exhausted: ExhaustedHook | None = None
+
+
+def job_table() -> dict[str, JobSpec]:
+    from workers.jobs import route, send
+
+    return {
+        "send": JobSpec(send.run, send.on_exhausted),
+        "route": JobSpec(route.run),
+    }

@@ -1,0 +1,41 @@
+"""``hub serve``: the web application, plus the embedded job runner when no Redis is configured."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from inbox.settings import Settings
+from inbox.sink import StoreSink
+from inbox.web.app import create_app
+from workers.composition import JobProcessing, build_context, close_context, start_job_processing
+from workers.webhooks import channel_routes
+
+
+async def serve(settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
+    ctx = build_context(settings)
+    sink = StoreSink(ctx.store, ctx.blobs, settings)
+    processing: list[JobProcessing] = []
+
+    async def start_jobs() -> None:
+        processing.append(await start_job_processing(ctx))
+
+    async def stop_jobs() -> None:
+        for item in processing:
+            await item.stop()
+        await close_context(ctx)
+
+    app = create_app(
+        settings=settings,
+        store=ctx.store,
+        channel_routes=channel_routes(settings, sink),
+        on_startup=[start_jobs],
+        on_shutdown=[stop_jobs],
+    )
+    config = uvicorn.Config(
+        app,
+        host=host or settings.web.host,
+        port=port or settings.web.port,
+        proxy_headers=True,
+        log_level="info",
+    )
+    await uvicorn.Server(config).serve()
