@@ -15,8 +15,6 @@ from channels.twilio_errors import channel_error_from
 from channels.twilio_voice_agents import AgentTarget
 from channels.twilio_webhook import parse_form
 
-CALLBACK_STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
-
 
 class PhoneChannel:
     """Satisfies ``channels.base.Channel`` for phone conversations. Close it with ``aclose``."""
@@ -45,8 +43,7 @@ class PhoneChannel:
     ) -> str:
         """Ring the agent; once they answer, Twilio asks the bridge route, which dials the customer.
 
-        Returns the Call SID of the agent's leg; the call's events arrive on the status route, naming the
-        customer.
+        Returns the Call SID of the agent's leg; its events reach the status route, naming the customer.
         """
         caller_id = self._config.voice.caller_id
         if not caller_id:
@@ -66,8 +63,9 @@ class PhoneChannel:
                 from_=caller_id,
                 url=self._config.callback_url("voice/bridge", query),
                 method="POST",
+                # Only the final status (completed, busy, no-answer, failed) is asked for: the customer's side
+                # is logged by the bridge's dial action, and intermediate events would only add noise.
                 status_callback=self._config.callback_url("voice/status", query),
-                status_callback_event=CALLBACK_STATUS_EVENTS,
                 status_callback_method="POST",
             )
         except Exception as exc:

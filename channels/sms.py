@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from channels.base import (
     Attachment,
     ChannelName,
+    IdentityKind,
     InboundMessage,
     OutboundMessage,
     PermanentChannelError,
@@ -107,6 +108,10 @@ class SmsChannel:
 
     async def send(self, outbound: OutboundMessage) -> str:
         """Hand the message to Twilio and return its Message SID; status callbacks report delivery."""
+        if outbound.to.kind is not IdentityKind.PHONE:
+            raise PermanentChannelError(
+                f"An SMS needs a phone number, not a {outbound.to.kind.value} address."
+            )
         check_body_length(outbound.text)
         if not outbound.text.strip():
             raise PermanentChannelError("The text is empty; there is nothing to send.")

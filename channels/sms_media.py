@@ -1,8 +1,7 @@
 """Fetching the pictures and files of an inbound MMS, which Twilio keeps behind the account's credentials.
 
 The webhook only carries URLs; a job downloads them later so the webhook can answer at once. Twilio redirects
-media requests to a storage host, and httpx drops the credentials on that cross-host redirect, which is what
-we want.
+media requests to a storage host; httpx drops the credentials on that cross-host redirect, as it should.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 A body that fits the GSM 03.38 7-bit alphabet is sent as GSM-7: 160 septets in one segment, 153 per segment
 once it is split (the rest carries the concatenation header). Characters from the extension table take an
 escape septet plus their own, and the pair is never split across segments. Any other character turns the whole
-body into UCS-2: 70 UTF-16 code units in one segment, 67 per segment when split, and a surrogate pair is never
-split either.
+body into UCS-2: 70 UTF-16 code units in one segment, 67 per segment when split, and surrogate pairs stay
+whole.
 """
 
 from __future__ import annotations

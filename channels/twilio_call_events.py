@@ -39,8 +39,7 @@ MISSED_STATUSES = frozenset({"busy", "no-answer", "failed", "canceled"})
 def customer_number(form: Mapping[str, str], query: Mapping[str, str]) -> str:
     """Which side of a call is the customer: the caller on inbound calls, the called party on outbound ones.
 
-    Call-backs ring the agent first, so their callbacks name the customer explicitly in the (signed) URL
-    query.
+    Call-backs ring the agent first, so their callbacks name the customer in the (signed) URL query.
     """
     if query.get("customer"):
         return query["customer"]

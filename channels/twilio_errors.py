@@ -36,8 +36,7 @@ TRANSIENT_CODES = frozenset({"20429", "30001"})
 
 
 def error_words(code: str | int | None, fallback: str | None = None) -> str | None:
-    """The agent-facing explanation of a Twilio error code, or ``fallback`` (else a generic sentence) when
-    unknown."""
+    """The agent-facing words for a Twilio error code; ``fallback`` or a generic sentence when unknown."""
     if code is None or str(code).strip() in ("", "0"):
         return fallback
     key = str(code).strip()

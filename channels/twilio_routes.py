@@ -14,9 +14,8 @@
     /channels/twilio/voice/recording      voicemail recording ready  → voicemail message (part 1)
     /channels/twilio/voice/transcription  voicemail transcribed      → voicemail message (part 2, same id)
 
-Configure the Twilio number's "A message comes in" webhook as ``<public>/channels/twilio/sms/inbound``, "A
-call comes in" as ``<public>/channels/twilio/voice/inbound`` and its call status callback as
-``.../voice/status``.
+On the Twilio number, set "A message comes in" to ``<public>/channels/twilio/sms/inbound``, "A call comes
+in" to ``<public>/channels/twilio/voice/inbound`` and the call status callback to ``.../voice/status``.
 """
 
 from __future__ import annotations

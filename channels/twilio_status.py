@@ -33,8 +33,8 @@ def delivery_update_from_status(form: Mapping[str, str], message_id: str | None 
     """Read a status callback form (``MessageSid``, ``MessageStatus``, ``ErrorCode``).
 
     ``message_id`` is the hub's own id, which ``SmsChannel.send`` puts in the callback URL; it becomes the
-    update's ``reference`` ("message:<id>") so the store can match a status even when the send job died before
-    saving the SID.
+    update's ``reference`` ("message:<id>"), so a status still matches if the send job died before saving
+    the SID.
     """
     sid = form.get("MessageSid") or form.get("SmsSid")
     raw_status = (form.get("MessageStatus") or form.get("SmsStatus") or "").strip().lower()

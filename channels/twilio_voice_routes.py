@@ -11,7 +11,7 @@ from starlette.routing import Route
 from twilio.twiml.voice_response import VoiceResponse
 
 from channels import twilio_voice_twiml as build
-from channels.base import ChannelName, InboundSink
+from channels.base import ChannelName, InboundSink, UnparseableInput
 from channels.twilio_call_events import call_event, call_status_event
 from channels.twilio_config import ROUTE_PREFIX, TwilioConfig
 from channels.twilio_identity import number_or_raw
@@ -45,21 +45,30 @@ def voice_routes(
     def language_of(form: SignedForm) -> str:
         return resolve_language(form.query.get("lang"), config.voice.default_language)
 
-    async def connect(form: SignedForm, language: str, team: str | None) -> VoiceResponse:
-        request = AgentRequest(
+    def total_wait(form: SignedForm) -> int:
+        return _seconds(form.query.get("waited", "0")) + _seconds(form.get("QueueTime", "0"))
+
+    def agent_request(form: SignedForm, language: str, team: str | None) -> AgentRequest:
+        return AgentRequest(
             call_sid=form.get("CallSid"),
             caller=number_or_raw(form.get("From"), region),
             called=form.get("To"),
             language=language,
             team=team,
         )
-        agent = await find_agent(request)
+
+    async def connect(form: SignedForm, language: str, team: str | None, waited: int = 0) -> VoiceResponse:
+        agent = await find_agent(agent_request(form, language, team))
         if agent is None:
-            return build.enqueue(config, language, team)
+            return build.enqueue(config, language, team, waited)
         return build.dial_agent(config, language, agent, team)
 
     async def inbound(form: SignedForm) -> Response:
-        await sink.ingest(call_status_event(form.fields, form.query, region, form.raw))
+        try:
+            await sink.ingest(call_status_event(form.fields, form.query, region, form.raw))
+        except UnparseableInput as exc:
+            # The caller is on the line: an event the hub cannot log must not cost them the call.
+            await sink.quarantine(ChannelName.PHONE, form.raw, exc.reason)
         known = await caller_language(number_or_raw(form.get("From"), region))
         return _respond(build.greeting(config, resolve_language(known, config.voice.default_language)))
 
@@ -124,25 +133,20 @@ def voice_routes(
 
     async def queue_wait(form: SignedForm) -> Response:
         language = language_of(form)
-        waited = _seconds(form.get("QueueTime", "0"))
+        waited = total_wait(form)
         if waited >= config.voice.voicemail_after_seconds:
             return _respond(build.leave_queue())
-        request = AgentRequest(
-            call_sid=form.get("CallSid"),
-            caller=number_or_raw(form.get("From"), region),
-            called=form.get("To"),
-            language=language,
-            team=form.query.get("team"),
-        )
+        request = agent_request(form, language, form.query.get("team"))
         if await find_agent(request) is not None:
             # Leaving the queue hands the call to the queue-result route, which dials the agent.
             return _respond(build.leave_queue())
-        return _respond(build.hold(config, language, first_time=waited < HOLD_PROMPT_SECONDS))
+        first_time = _seconds(form.get("QueueTime", "0")) < HOLD_PROMPT_SECONDS
+        return _respond(build.hold(config, language, first_time=first_time))
 
     async def queue_result(form: SignedForm) -> Response:
         language = language_of(form)
         result = form.get("QueueResult").lower()
-        waited = form.get("QueueTime", "0")
+        waited = str(total_wait(form))
         caller = number_or_raw(form.get("From"), region)
         if result in ("bridged", "bridging-in-process"):
             await sink.ingest(
@@ -172,8 +176,9 @@ def voice_routes(
                 )
             )
             return _respond(VoiceResponse())
-        if result == "leave" and _seconds(waited) < config.voice.voicemail_after_seconds:
-            return _respond(await connect(form, language, form.query.get("team")))
+        if result == "leave" and int(waited) < config.voice.voicemail_after_seconds:
+            # Left because an agent looked free; if that agent is gone by now, the caller queues again.
+            return _respond(await connect(form, language, form.query.get("team"), int(waited)))
         if result == "leave" or result in QUEUE_GAVE_UP:
             return _respond(build.voicemail(config, language, caller))
         return _respond(VoiceResponse())

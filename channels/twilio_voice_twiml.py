@@ -37,8 +37,7 @@ def _menu_options(config: TwilioConfig, language: str) -> list[dict[str, str]]:
 
 
 def greeting(config: TwilioConfig, language: str) -> VoiceResponse:
-    """The start of a call: the greeting, then the menu when one is configured, else a jump to the connect
-    step."""
+    """The start of a call: the greeting, then the menu if one is configured, else on to the connect step."""
     response = VoiceResponse()
     _say(response, config, "greeting", language)
     _append_menu_or_connect(response, config, language)
@@ -86,8 +85,17 @@ def dial_agent(config: TwilioConfig, language: str, agent: AgentTarget, team: st
     return response
 
 
-def enqueue(config: TwilioConfig, language: str, team: str | None) -> VoiceResponse:
-    query = {"lang": language, **({"team": team} if team else {})}
+def enqueue(config: TwilioConfig, language: str, team: str | None, waited_before: int = 0) -> VoiceResponse:
+    """Hold in the queue.
+
+    ``waited_before`` is time spent in an earlier round (a caller is queued again when the agent who seemed
+    free was taken meanwhile), so the voicemail offer is not pushed back.
+    """
+    query = {"lang": language}
+    if team:
+        query["team"] = team
+    if waited_before:
+        query["waited"] = str(waited_before)
     response = VoiceResponse()
     queue = Enqueue(
         config.voice.queue_name,

@@ -22,8 +22,7 @@ MAX_FORM_BYTES = 64 * 1024
 
 @dataclass(frozen=True, slots=True)
 class SignedForm:
-    """A webhook whose signature checked out: its form fields, its query parameters and the raw body as
-    received."""
+    """A webhook whose signature checked out: form fields, query parameters, and the body as received."""
 
     fields: dict[str, str]
     query: dict[str, str]
@@ -37,11 +36,25 @@ def parse_form(raw: bytes) -> dict[str, str]:
     return dict(parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True))
 
 
+async def _read_limited(request: Request) -> bytes | None:
+    """The body, or ``None`` once it passes the limit, so an oversized upload is never held in memory."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_FORM_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def read_signed_form(request: Request, config: TwilioConfig) -> SignedForm | None:
-    """The verified form, or ``None`` when the request must be refused (unsigned, forged, tampered,
-    oversized)."""
-    raw = await request.body()
-    if len(raw) > MAX_FORM_BYTES:
+    """The verified form, or ``None`` when the request must be refused: unsigned, forged, tampered, huge."""
+    raw = await _read_limited(request)
+    if raw is None:
         return None
     fields = parse_form(raw)
     url = public_url(config, request.url.path, request.url.query)

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from channels.base import ChannelName, Identity, IdentityKind, InboundMessage, ThreadHints
 from inbox.actions.ingest import do_ingest
-from inbox.actions.reply import do_reply
+from inbox.actions.reply import ReplyRefused, do_reply
 from inbox.blobs import BlobStore
-from inbox.models import Agent, Contact, Conversation, Team
+from inbox.models import Agent, Contact, ContactIdentity, Team
 from inbox.settings import Settings
 from inbox.store import Store
 
@@ -54,7 +54,7 @@ async def load_demo(store: Store, blobs: BlobStore, settings: Settings, *, custo
         name = _name(rng, chinese)
         tier, value = _tier(rng)
         identities = _identities(rng, number, name)
-        first_conversation_id: int | None = None
+        await _customer(store, identities, tier, value, rng, chinese, agent_ids)
         for conversation_number in range(rng.randint(1, 3)):
             channel = rng.choice(CHANNELS)
             subject, body = rng.choice(TOPICS_ZH if chinese else TOPICS_EN)
@@ -80,17 +80,18 @@ async def load_demo(store: Store, blobs: BlobStore, settings: Settings, *, custo
             counts["messages"] += 1
             if outcome.new_conversation:
                 counts["conversations"] += 1
-            first_conversation_id = first_conversation_id or outcome.conversation_id
             if rng.random() < 0.5:
-                await do_reply(
-                    store,
-                    conversation_id=outcome.conversation_id,
-                    agent_id=rng.choice(agent_ids),
-                    text="谢谢您的来信，我们正在处理。" if chinese else "Thank you, we are looking into this now.",
-                )
+                try:
+                    await do_reply(
+                        store,
+                        conversation_id=outcome.conversation_id,
+                        agent_id=rng.choice(agent_ids),
+                        text="谢谢您的来信，我们正在处理。" if chinese else "Thank you, we are looking into this now.",
+                    )
+                except ReplyRefused:
+                    # Some demo customers opted out of the only channel they used, as real ones do.
+                    continue
                 counts["messages"] += 1
-        if first_conversation_id is not None:
-            await _set_value(store, first_conversation_id, tier, value, rng, chinese, agent_ids)
         counts["customers"] += 1
     return counts
 
@@ -164,28 +165,33 @@ def _identity_kind_for(channel: ChannelName) -> IdentityKind:
     }[channel]
 
 
-async def _set_value(
+async def _customer(
     store: Store,
-    conversation_id: int,
+    identities: dict[IdentityKind, Identity],
     tier: str,
     value: int,
     rng: random.Random,
     chinese: bool,
     agent_ids: list[int],
 ) -> None:
+    """One person behind every identity, so their email, texts, faxes and chats share one record."""
     async with store.write() as session:
-        conversation = await session.get(Conversation, conversation_id)
-        assert conversation is not None
-        contact = await session.get(Contact, conversation.contact_id)
-        assert contact is not None
-        contact.tier = tier
-        contact.realised_value = Decimal(int(value * rng.uniform(0.5, 1.5)))
-        contact.potential_value = Decimal(int(value * rng.uniform(0.2, 1.0)))
-        contact.model_value = Decimal(int(value * rng.uniform(0.0, 0.3)))
-        contact.cost_to_serve = Decimal(rng.randint(10, 400))
-        contact.language = "zh" if chinese else "en"
-        contact.is_key_account = tier == "platinum"
-        contact.relationship_class = rng.choice(("new", "long-term", "long-term", "at-risk"))
-        contact.consent = {"email": True, "sms": rng.random() > 0.1}
-        if tier in ("platinum", "gold"):
-            contact.owner_agent_id = rng.choice(agent_ids)
+        contact = Contact(
+            name=identities[IdentityKind.EMAIL].display_name,
+            tier=tier,
+            realised_value=Decimal(int(value * rng.uniform(0.5, 1.5))),
+            potential_value=Decimal(int(value * rng.uniform(0.2, 1.0))),
+            model_value=Decimal(int(value * rng.uniform(0.0, 0.3))),
+            cost_to_serve=Decimal(rng.randint(10, 400)),
+            language="zh" if chinese else "en",
+            timezone="Asia/Shanghai" if chinese else "America/Los_Angeles",
+            is_key_account=tier == "platinum",
+            relationship_class=rng.choice(("new", "long-term", "long-term", "at-risk")),
+            consent={"email": True, "sms": rng.random() > 0.1},
+            owner_agent_id=rng.choice(agent_ids) if tier in ("platinum", "gold") else None,
+            custom_attributes={},
+        )
+        session.add(contact)
+        await session.flush()
+        for identity in identities.values():
+            session.add(ContactIdentity(contact_id=contact.id, kind=identity.kind.value, value=identity.value))

@@ -72,5 +72,7 @@ def choose_reply_channel(
             note = f" ({'; '.join(skipped)})" if skipped else ""
             via = " (a call is answered by SMS)" if deliverable is not channel else ""
             return ChannelChoice(deliverable, f"{CHANNEL_WORDS[deliverable]}: {why}{via}{note}")
-        skipped.append(f"not {CHANNEL_WORDS[deliverable]}: {problem}")
+        refusal = f"not {CHANNEL_WORDS[deliverable]}: {problem}"
+        if refusal not in skipped:
+            skipped.append(refusal)
     return ChannelChoice(None, "no channel can reach this customer: " + "; ".join(skipped))

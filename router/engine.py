@@ -22,6 +22,7 @@ from router.explain import AgentVerdict, Decision, Explanation, Filter
 from router.index import PoolIndex, pool_keys_by_ring
 from router.live import ConversationStatus, LiveAgent, LiveConversation
 from router.policy import Ring, RouterPolicy, innermost_ring, ring_schedule
+from router.pools import Pool
 from router.priority import priority_key
 from router.snapshots import AgentSnapshot, WorkItem
 
@@ -39,6 +40,7 @@ class RoutingEngine:
         self._timers: list[tuple[float, int, int, int, int]] = []
         self._sequence = itertools.count()
         self._generation = itertools.count(1)
+        self._levels_by_profile: dict[tuple[object, ...], list[tuple[Ring, list[Pool]]]] = {}
 
     # -- agents ---------------------------------------------------------------------------------------------
 
@@ -216,7 +218,17 @@ class RoutingEngine:
         return decisions
 
     def next_deadline(self) -> float | None:
-        return self._timers[0][0] if self._timers else None
+        # Most offer timers are answered long before they fall due; dropping those here spares the caller a
+        # wake-up per offer.
+        timers = self._timers
+        while timers and timers[0][2] != _HEARTBEAT_DUE:
+            conversation = self._conversations.get(timers[0][3])
+            if conversation is not None and conversation.generation == timers[0][4]:
+                awaits = ConversationStatus.WAITING if timers[0][2] == _RING_OPENS else ConversationStatus.OFFERED
+                if conversation.status is awaits:
+                    break
+            heapq.heappop(timers)
+        return timers[0][0] if timers else None
 
     # -- inspection -----------------------------------------------------------------------------------------
 
@@ -287,22 +299,33 @@ class RoutingEngine:
                 break
             ring = candidate
         conversation.ring = ring
-        levels = pool_keys_by_ring(item, ring)
+        levels = self._levels(item, ring)
         entry = (conversation.key, conversation.sequence, item.conversation_id, conversation.generation)
-        for _, keys in levels:
-            for key in keys:
-                self._index.pool(key).push_waiting(entry)
+        for _, pools in levels:
+            for pool in pools:
+                pool.push_waiting(entry)
         if next_opening is not None:
             self._push_timer(next_opening, _RING_OPENS, item.conversation_id, conversation.generation)
-        for level_ring, keys in levels:
+        for level_ring, pools in levels:
             best: tuple[tuple[float, float, int], LiveAgent] | None = None
-            for key in keys:
-                found = self._index.best_ready(self._index.pools[key], conversation)
+            for pool in pools:
+                found = self._index.best_ready(pool, conversation)
                 if found is not None and (best is None or found[0][:3] < best[0]):
                     best = (found[0][:3], found[1])
             if best is not None:
                 return self._assign(conversation, best[1], level_ring, now, "best ready agent on arrival")
         return None
+
+    def _levels(self, item: WorkItem, ring: Ring) -> list[tuple[Ring, list[Pool]]]:
+        """The pools an item waits in, cached per routing profile: most conversations share a handful."""
+        profile = (item.channel, item.language, item.team_id, item.required_skills, item.preferred_agents(), ring)
+        levels = self._levels_by_profile.get(profile)
+        if levels is None:
+            levels = [
+                (level, [self._index.pool(key) for key in keys]) for level, keys in pool_keys_by_ring(item, ring)
+            ]
+            self._levels_by_profile[profile] = levels
+        return levels
 
     def _drain(self, agent: LiveAgent, now: float) -> list[Decision]:
         """Fill the agent's free capacity from the queue, best priority key first across all their pools."""

@@ -18,8 +18,9 @@ log = logging.getLogger("hub.relay")
 ARQ_FUNCTION = "run_outbox_job"
 
 
-def arq_job_id(outbox_id: int) -> str:
-    return f"outbox:{outbox_id}"
+def arq_job_id(queue_name: str, outbox_id: int) -> str:
+    # Scoped by queue so hubs sharing one Redis never collide on a row id.
+    return f"{queue_name}:outbox:{outbox_id}"
 
 
 class OutboxRelay:
@@ -42,7 +43,7 @@ class OutboxRelay:
             # arq refuses a second job with the same id while the first is queued, running or remembered, so
             # handing a row over twice cannot run it twice.
             await self.redis.enqueue_job(
-                ARQ_FUNCTION, job.id, _job_id=arq_job_id(job.id), _queue_name=jobs.queue_name
+                ARQ_FUNCTION, job.id, _job_id=arq_job_id(jobs.queue_name, job.id), _queue_name=jobs.queue_name
             )
         return len(claimed)
 

@@ -19,11 +19,14 @@ STATUS_RANK = {
 }
 
 
-async def do_mark_sending(store: Store, message_id: int) -> Message | None:
-    """Claim a queued message for sending; None when it was already sent or failed (the job ran before)."""
+async def do_mark_sending(store: Store, message_id: int, *, retry_failed: bool = False) -> Message | None:
+    """Claim a queued message for sending; None when it was already sent or failed (the job ran before).
+
+    ``retry_failed`` is a supervisor's explicit retry of a message that failed for good."""
+    sendable = ("queued", "sending", "failed") if retry_failed else ("queued", "sending")
     async with store.write() as session:
         message = await session.get(Message, message_id)
-        if message is None or message.delivery_status not in ("queued", "sending"):
+        if message is None or message.delivery_status not in sendable:
             return None
         message.delivery_status = DeliveryStatus.SENDING.value
         return message

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from inbox import audit
+from inbox import audit, outbox
 from inbox.models import DeadLetter, OutboxJob, OutboxStatus, utcnow
 from inbox.store import Store
 
@@ -113,19 +113,15 @@ async def do_bury_job(store: Store, job_id: int, error: str) -> None:
 
 
 async def do_retry_dead_letter(store: Store, dead_letter_id: int, actor_agent_id: int | None) -> bool:
-    """A supervisor's retry: the job runs again from a fresh attempt count."""
+    """A supervisor's retry: the job is queued afresh under a new key (the old one stays as history), flagged so
+    the job knows a failed state may be retried."""
     async with store.write() as session:
         letter = await session.get(DeadLetter, dead_letter_id)
         if letter is None or letter.retried_at is not None:
             return False
-        row = (await session.execute(select(OutboxJob).where(OutboxJob.key == letter.key))).scalar_one_or_none()
-        if row is None:
-            return False
-        row.status = OutboxStatus.PENDING.value
-        row.attempts = 0
-        row.run_after = utcnow()
-        row.finished_at = None
         letter.retried_at = utcnow()
-        session.info["queued_jobs"] = True
-        audit.record(session, "job.retried", actor_agent_id=actor_agent_id, job=row.job, key=row.key)
+        await outbox.enqueue(
+            session, letter.job, f"{letter.key}#retry{letter.id}", {**letter.payload, "retry_of_failure": True}
+        )
+        audit.record(session, "job.retried", actor_agent_id=actor_agent_id, job=letter.job, key=letter.key)
         return True

@@ -211,10 +211,9 @@ async def fake_twilio() -> AsyncIterator[FakeTwilio]:
     app.router.add_route("*", "/{tail:.*}", fake.handle)
     runner = web.AppRunner(app)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    sockets = site._server.sockets if site._server else []  # aiohttp exposes the bound port only here
-    fake.url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
+    port = _free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    fake.url = f"http://127.0.0.1:{port}"
     try:
         yield fake
     finally:

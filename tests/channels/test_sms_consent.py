@@ -6,7 +6,8 @@ from channels.sms_consent import ConsentKeyword, classify_consent
 
 
 @pytest.mark.parametrize(
-    "body", ["STOP", "stop", " Stop. ", "STOPALL", "UNSUBSCRIBE", "cancel", "END", "quit", "退订", "取消订阅", "TD"]
+    "body",
+    ["STOP", "stop", " Stop. ", "STOPALL", "UNSUBSCRIBE", "cancel", "END", "quit", "退订", "取消订阅", "TD"],
 )
 def test_opt_out_keywords(body: str) -> None:
     assert classify_consent(body) is ConsentKeyword.OPT_OUT

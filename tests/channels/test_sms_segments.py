@@ -34,8 +34,9 @@ def test_extension_characters_count_two_septets() -> None:
 
 
 def test_escape_pair_is_not_split_across_segments() -> None:
-    # 306 septets would fit two segments of 153, but 152 plain septets leave one free in the first segment,
-    # too few for the two-septet euro sign, which moves whole to the second and pushes one septet into a third.
+    # 306 septets would fit two segments of 153, but 152 plain septets leave one free in the first
+    # segment, too few for the two-septet euro sign, which moves whole to the second and pushes one
+    # septet into a third.
     count = count_segments("a" * 152 + "€" + "a" * 152)
     assert count.units == 306
     assert count.segments == 3

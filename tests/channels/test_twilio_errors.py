@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import asyncio
-
 import aiohttp
 import pytest
 from twilio.base.exceptions import TwilioRestException
@@ -49,7 +47,7 @@ def test_rate_limits_and_server_errors_are_transient(status: int, code: int | No
 
 
 @pytest.mark.parametrize(
-    "exc", [asyncio.TimeoutError(), aiohttp.ClientConnectionError("reset"), ConnectionRefusedError()]
+    "exc", [TimeoutError(), aiohttp.ClientConnectionError("reset"), ConnectionRefusedError()]
 )
 def test_network_failures_are_transient(exc: BaseException) -> None:
     assert isinstance(channel_error_from(exc), TransientChannelError)

@@ -21,7 +21,7 @@ from workers.context import JobContext
 
 async def run(ctx: JobContext, payload: dict[str, Any]) -> None:
     message_id = int(payload["message_id"])
-    message = await do_mark_sending(ctx.store, message_id)
+    message = await do_mark_sending(ctx.store, message_id, retry_failed=bool(payload.get("retry_of_failure")))
     if message is None:
         return
     try:

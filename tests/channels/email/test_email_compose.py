@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
 
 import pytest
+from jinja2 import TemplateNotFound
 
 from channels.base import Attachment, ChannelName, Identity, IdentityKind, OutboundMessage
 from channels.email import ComposeConfig, compose_email
@@ -41,7 +42,7 @@ def _reparse(message: EmailMessage) -> EmailMessage:
 
 
 def test_headers_and_threading() -> None:
-    composed = compose_email(_outbound(), CONFIG, now=datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc))
+    composed = compose_email(_outbound(), CONFIG, now=datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
     message = _reparse(composed.message)
     assert composed.message_id.startswith("42.")
     assert composed.message_id.endswith("@hub.test")
@@ -131,5 +132,5 @@ def test_long_reference_chains_are_trimmed() -> None:
 
 
 def test_unknown_template_fails_loudly() -> None:
-    with pytest.raises(Exception, match="nope"):
+    with pytest.raises(TemplateNotFound, match="nope"):
         compose_email(_outbound(metadata={"template": "nope"}), CONFIG)

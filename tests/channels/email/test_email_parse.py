@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -63,7 +63,7 @@ def test_basic_fields() -> None:
     assert parsed.recipient == "support@hub.test"
     assert parsed.metadata["cc"] == "bob@example.org"
     assert parsed.subject == "Help with my booking"
-    assert parsed.received_at == datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+    assert parsed.received_at == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     assert parsed.text.strip() == "Hi, my booking is wrong."
     assert parsed.html is None
     assert not parsed.is_automatic
@@ -77,9 +77,29 @@ def test_malicious_html_is_sanitized() -> None:
     assert parsed.html is not None
     html = parsed.html.lower()
     for forbidden in (
-        "<script", "onload", "onclick", "onmouseover", "onerror", "javascript", "vbscript", "expression(",
-        "url(", "behavior", "<iframe", "frame text", "<object", "<embed", "<meta", "refresh", "<link",
-        "data:", "<form", "<input", "<svg", "document.cookie", "evil.example",
+        "<script",
+        "onload",
+        "onclick",
+        "onmouseover",
+        "onerror",
+        "javascript",
+        "vbscript",
+        "expression(",
+        "url(",
+        "behavior",
+        "<iframe",
+        "frame text",
+        "<object",
+        "<embed",
+        "<meta",
+        "refresh",
+        "<link",
+        "data:",
+        "<form",
+        "<input",
+        "<svg",
+        "document.cookie",
+        "evil.example",
     ):
         assert forbidden not in html, forbidden
     assert "hello, please refund my order." in html
@@ -273,7 +293,9 @@ def test_visible_reply_of_standard_client_replies() -> None:
 
 
 def test_bounce_is_a_system_message() -> None:
-    path = CORPUS_EMAIL / "mailgun+flanker" / "tests" / "fixtures" / "messages" / "bounce" / "mailbox-full.eml"
+    path = (
+        CORPUS_EMAIL / "mailgun+flanker" / "tests" / "fixtures" / "messages" / "bounce" / "mailbox-full.eml"
+    )
     parsed = parse_email(path.read_bytes(), CONFIG)
     assert parsed.kind is MessageKind.SYSTEM
     assert parsed.is_automatic

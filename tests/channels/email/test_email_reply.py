@@ -16,8 +16,10 @@ from channels.email import visible_reply
         ("Fine.\n\n-- \nAnn Customer\nACME Ltd\n", "Fine."),
         ("Fine.\n\nSent from my iPhone\n", "Fine."),
         ("好的，谢谢\n\n在 2026年11月20日 10:00，客服 <s@hub.test> 写道：\n> 您好\n", "好的，谢谢"),
-        ("> question one\nanswer one\n> question two\nanswer two\n", "> question one\nanswer one\n"
-         "> question two\nanswer two"),
+        (
+            "> question one\nanswer one\n> question two\nanswer two\n",
+            "> question one\nanswer one\n> question two\nanswer two",
+        ),
         ("On 04/02/2012 06:26 PM, Megan One wrote:\n> Hi\nHello\n", "Hello"),
         ("Just a plain message\nwith two lines", "Just a plain message\nwith two lines"),
     ],
