@@ -23,7 +23,7 @@ from router import AgentSnapshot, Presence, RoutingEngine, Tier, WorkItem, decid
 from router.priority import Boosts
 
 AGENTS = 10_000
-WAITING = 1_000_000
+WAITING = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
 SKILLS = tuple(f"skill_{index}" for index in range(10))
 CHANNEL_MIX = (("email", 0.55), ("sms", 0.2), ("webchat", 0.12), ("phone", 0.08), ("fax", 0.05))
 TIER_MIX = ((Tier.PLATINUM, 0.05), (Tier.GOLD, 0.15), (Tier.SILVER, 0.30), (Tier.BRONZE, 0.50))
@@ -58,6 +58,11 @@ def make_agents(rng: random.Random) -> list[AgentSnapshot]:
     return agents
 
 
+# A loader builds these from a handful of distinct values; sharing them, as it would, keeps a million items small.
+SKILL_SETS = tuple(frozenset({skill}) for skill in SKILLS)
+COMPLAINT, NO_COMPLAINT = Boosts(open_complaint=True), Boosts()
+
+
 def make_item(rng: random.Random, conversation_id: int, now: float) -> WorkItem:
     tier = pick(rng, TIER_MIX)
     return WorkItem(
@@ -65,9 +70,9 @@ def make_item(rng: random.Random, conversation_id: int, now: float) -> WorkItem:
         pick(rng, CHANNEL_MIX),
         now,
         tier=tier,
-        boosts=Boosts(open_complaint=rng.random() < 0.05),
+        boosts=COMPLAINT if rng.random() < 0.05 else NO_COMPLAINT,
         owner_agent_id=rng.randrange(AGENTS) if rng.random() < 0.05 else None,
-        required_skills=frozenset({SKILLS[rng.randrange(len(SKILLS))]}),
+        required_skills=SKILL_SETS[rng.randrange(len(SKILLS))],
         language="zh" if rng.random() < 0.1 else "en",
     )
 

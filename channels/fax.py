@@ -1,12 +1,9 @@
 """The fax channel: faxes arrive as mail from a fax-to-email gateway and leave as mail to one.
 
 Inbound, mail from a configured gateway becomes a ``fax`` message whose sender is the caller's number (E.164,
-a
-``fax`` identity); the TIFF or PDF is kept, its pages counted (``metadata["pages"]``), and a PDF is added
-when the
-gateway sent only a TIFF, so agents can read the fax in the browser. Outbound, the agent's reply is rendered
-to a
-PDF and mailed to the gateway address for the customer's number (see ``channels.fax_outbound``).
+a ``fax`` identity); the TIFF or PDF is kept, its pages counted (``metadata["pages"]``), and a PDF is added
+when the gateway sent only a TIFF, so agents can read the fax in the browser. Outbound, the agent's reply is
+rendered to a PDF and mailed to the gateway address for the customer's number (see ``channels.fax_outbound``).
 """
 
 from __future__ import annotations
@@ -177,7 +174,9 @@ class FaxChannel:
         if self._sender is None:
             raise RuntimeError("FaxChannel was built without an SMTP sender")
         composed = compose_fax_email(outbound, self.config, self.compose_config)
-        await self._sender.send(composed.message, composed.recipients)
+        await self._sender.send_bytes(
+            composed.as_bytes(), sender=composed.sender, recipients=composed.recipients
+        )
         return composed.message_id
 
     async def aclose(self) -> None:

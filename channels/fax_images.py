@@ -2,16 +2,18 @@
 
 Fax TIFFs are bilevel (Group 3/4) and often have unequal horizontal and vertical resolution (204×98 dpi in
 "normal" mode), so each page is stretched to square pixels before it becomes a PDF page; otherwise it would
-print
-at half height.
+print at half height.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from PIL import Image, ImageSequence, UnidentifiedImageError
+from PIL import Image, ImageSequence
 
 _PDF_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
 # A US Letter page at 204 dpi; anything far beyond this is not a fax and would only cost memory.
@@ -24,9 +26,10 @@ class FaxImageError(ValueError):
 
 def tiff_page_count(data: bytes) -> int:
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with _quiet(), Image.open(io.BytesIO(data)) as image:
             return int(getattr(image, "n_frames", 1))
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
+    except Exception as exc:
+        # Damaged images make Pillow raise almost anything (TypeError, KeyError, struct.error, SyntaxError).
         raise FaxImageError(f"not a readable TIFF: {exc}") from exc
 
 
@@ -41,7 +44,7 @@ def tiff_to_pdf(data: bytes) -> bytes:
     pages: list[Image.Image] = []
     resolution = 200.0
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with _quiet(), Image.open(io.BytesIO(data)) as image:
             for frame in ImageSequence.Iterator(image):
                 width, height = frame.size
                 if width * height > _MAX_PAGE_PIXELS:
@@ -52,15 +55,24 @@ def tiff_to_pdf(data: bytes) -> bytes:
                     page = page.resize((width, round(height * x_dpi / y_dpi)))
                 resolution = x_dpi or resolution
                 pages.append(page)
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        if isinstance(exc, FaxImageError):
-            raise
+    except FaxImageError:
+        raise
+    except Exception as exc:
+        # Damaged images make Pillow raise almost anything (TypeError, KeyError, struct.error, SyntaxError).
         raise FaxImageError(f"not a readable TIFF: {exc}") from exc
     if not pages:
         raise FaxImageError("TIFF has no pages")
     output = io.BytesIO()
     pages[0].save(output, format="PDF", save_all=True, append_images=pages[1:], resolution=resolution)
     return output.getvalue()
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    # Pillow warns about every damaged tag; the caller learns what matters from the exception.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 def _dpi(frame: Image.Image) -> tuple[float, float]:

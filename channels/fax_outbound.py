@@ -1,11 +1,9 @@
-"""An agent's reply as a fax: a PDF rendered with fpdf2, mailed to the gateway address for the customer's
-number.
+"""An agent's reply as a fax: a PDF rendered with fpdf2, mailed to the gateway address for the number.
 
 The first line of every fax names the business and the conversation reference, because a fax arrives on paper
-with
-no other context. Text in scripts the configured fonts lack is still sent; the gap shows as missing glyphs
-rather
-than the fax failing. Without any usable font file the built-in Helvetica is used, which covers Latin-1 only.
+with no other context. Text in scripts the configured fonts lack is still sent; the gap shows as missing
+glyphs rather than the fax failing. Without any usable font file the built-in Helvetica is used, which covers
+Latin-1 only.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """A gateway's confirmation or failure mail for a fax we sent, as a delivery update.
 
 Gateways answer the mail that carried the fax, so ``In-Reply-To``/``References`` name our Message-ID; those
-that
-start a new mail usually quote the original subject or headers in the body, where our id is looked for next.
+that start a new mail usually quote the original subject or headers in the body, where our id is looked for
+next.
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
 """HTML from customers, made safe to show to agents, and turned into plain text when only HTML was sent.
 
 Every channel that accepts HTML (email bodies, web chat rich text) passes it through ``sanitize_html`` before
-it is
-stored, so the agents' browser never sees script, event handlers, frames, forms or style tricks. The
-allow-list is
-the sanitizer's conservative default plus what mail clients need to render a message legibly.
+it is stored, so the agents' browser never sees script, event handlers, frames, forms or style tricks. The
+allow-list is the sanitizer's conservative default plus what mail clients need to render a message legibly.
 """
 
 from __future__ import annotations
@@ -130,8 +128,7 @@ _CID_URL = re.compile(r"""(src|href)=(["'])cid:([^"']+)\2""", re.IGNORECASE)
 
 
 def replace_cid_urls(html: str, urls: Mapping[str, str]) -> str:
-    """Point ``cid:`` references at the URLs the stored attachments are served from; unknown ids are left
-    alone."""
+    """Point ``cid:`` references at the URLs the attachments are served from; unknown ids stay."""
 
     def substitute(match: re.Match[str]) -> str:
         url = urls.get(match.group(3).strip("<>"))
@@ -214,8 +211,7 @@ class _TextExtractor(HTMLParser):
 
 
 def html_to_text(html: str) -> str:
-    """Readable plain text of an HTML body; quoted blocks keep ``>`` markers so reply stripping still
-    works."""
+    """Readable plain text of HTML; quoted blocks keep ``>`` markers so reply stripping still works."""
     extractor = _TextExtractor()
     extractor.feed(html)
     extractor.close()

@@ -34,7 +34,9 @@ class VoiceConfig:
     caller_id: str | None = None  # the hub's number shown to customers on call-backs
     agent_ring_seconds: int = 20
     queue_name: str = "support"
-    hold_music_url: str | None = None
+    # Twilio's public hold-music bucket; a deployment may play its own recording instead. With ``None`` a
+    # queued caller hears silence between prompts.
+    hold_music_url: str | None = "https://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
     voicemail_after_seconds: int = 90
     voicemail_max_seconds: int = 180
     menu: tuple[MenuOption, ...] = ()

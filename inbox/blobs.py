@@ -18,11 +18,16 @@ class BlobStore:
             raise ValueError(f"not a SHA-256 hex digest: {digest!r}")
         return self.root / digest[:2] / digest[2:4] / digest
 
-    def _write(self, data: bytes) -> str:
-        digest = hashlib.sha256(data).hexdigest()
+    @staticmethod
+    def digest(data: bytes) -> str:
+        return hashlib.sha256(data).hexdigest()
+
+    def _write(self, data: bytes, *, sync: bool = True) -> tuple[str, bool]:
+        """Store ``data``; returns its digest and whether a new file was written."""
+        digest = self.digest(data)
         target = self.path_for(digest)
         if target.exists():
-            return digest
+            return digest, False
         target.parent.mkdir(parents=True, exist_ok=True)
         # Write aside then rename, so a crash never leaves a truncated file under a valid digest.
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
@@ -30,18 +35,29 @@ class BlobStore:
             with os.fdopen(handle, "wb") as stream:
                 stream.write(data)
                 stream.flush()
-                os.fsync(stream.fileno())
+                if sync:
+                    os.fsync(stream.fileno())
             os.replace(temporary, target)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        return digest
+        return digest, True
+
+    def _write_many(self, items: list[bytes]) -> list[str]:
+        return [self._write(data)[0] for data in items]
+
+    async def put_many(self, items: list[bytes]) -> list[str]:
+        if not items:
+            return []
+        return await asyncio.to_thread(self._write_many, items)
 
     async def put(self, data: bytes) -> str:
-        return await asyncio.to_thread(self._write, data)
+        digest, _ = await asyncio.to_thread(self._write, data)
+        return digest
 
     def put_sync(self, data: bytes) -> str:
-        return self._write(data)
+        digest, _ = self._write(data)
+        return digest
 
     async def get(self, digest: str) -> bytes:
         return await asyncio.to_thread(self.path_for(digest).read_bytes)

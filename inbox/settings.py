@@ -90,6 +90,7 @@ class JobsSection(BaseModel):
 
 class IngestSection(BaseModel):
     max_body_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    inline_raw_max_bytes: int = Field(default=256 * 1024, ge=0)
     reopen_window_hours: float = Field(default=168, ge=0)
 
 

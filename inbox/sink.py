@@ -37,4 +37,4 @@ class StoreSink:
             log.info("a %s status report matched no stored message", update.channel.value)
 
     async def quarantine(self, channel: ChannelName, raw: bytes, reason: str) -> None:
-        await do_quarantine(self.store, self.blobs, channel.value, raw, reason)
+        await do_quarantine(self.store, self.blobs, self.settings, channel.value, raw, reason)

@@ -39,6 +39,34 @@ async def insert_if_absent(
 
 
 async def insert_ignoring_conflict(
-    session: AsyncSession, model: type[DeclarativeBase], values: dict[str, Any], conflict_columns: list[str]
+    session: AsyncSession,
+    model: type[DeclarativeBase],
+    values: dict[str, Any] | list[dict[str, Any]],
+    conflict_columns: list[str],
 ) -> None:
-    await session.execute(_insert_ignoring(session, model, values, conflict_columns))
+    """Insert one row, or many in one statement, skipping those whose key exists."""
+    insert = postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    rows = values if isinstance(values, list) else [values]
+    if rows:
+        # Parameters passed separately (executemany) keep the compiled statement cacheable whatever the row count.
+        statement = insert(_table(model)).on_conflict_do_nothing(index_elements=conflict_columns)
+        await session.execute(statement, rows)
+
+
+async def insert_returning_on_conflict_skip(
+    session: AsyncSession,
+    model: type[DeclarativeBase],
+    rows: list[dict[str, Any]],
+    conflict_columns: list[str],
+    *returning: Any,
+) -> list[tuple[Any, ...]]:
+    """Insert many rows in one statement; rows whose key already exists are skipped. Returns the inserted rows'
+    ``returning`` columns."""
+    if not rows:
+        return []
+    insert = postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(_table(model)).on_conflict_do_nothing(index_elements=conflict_columns).returning(*returning)
+    )
+    result = await session.execute(statement, rows)
+    return [tuple(row) for row in result.all()]

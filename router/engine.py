@@ -14,6 +14,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from dataclasses import replace
+from functools import lru_cache
 
 from router.availability import Presence, schedule_reason
 from router.capacity import CapacityProfile
@@ -23,8 +24,9 @@ from router.index import PoolIndex, pool_keys_by_ring
 from router.live import ConversationStatus, LiveAgent, LiveConversation
 from router.policy import Ring, RouterPolicy, innermost_ring, ring_schedule
 from router.pools import Pool
-from router.priority import priority_key
+from router.priority import Boosts
 from router.snapshots import AgentSnapshot, WorkItem
+from router.value import Tier
 
 _RING_OPENS, _OFFER_EXPIRES, _HEARTBEAT_DUE = 0, 1, 2
 _UNSTARTED = (ConversationStatus.OFFERED, ConversationStatus.ASSIGNED)
@@ -40,6 +42,8 @@ class RoutingEngine:
         self._timers: list[tuple[float, int, int, int, int]] = []
         self._sequence = itertools.count()
         self._generation = itertools.count(1)
+        self._synchronous = self.policy.synchronous_channels
+        self._strategy_name = self.policy.strategy.value
         self._levels_by_profile: dict[tuple[object, ...], list[tuple[Ring, list[Pool]]]] = {}
 
     # -- agents ---------------------------------------------------------------------------------------------
@@ -67,6 +71,7 @@ class RoutingEngine:
             agent.heartbeat_lost = now - snapshot.last_heartbeat > self.policy.heartbeat_timeout_seconds
             self._push_timer(snapshot.last_heartbeat + self.policy.heartbeat_timeout_seconds, _HEARTBEAT_DUE,
                              agent.agent_id, 0)
+        agent.update_accepting()
         self._index.attach(agent)
         return self._agent_changed(agent, now)
 
@@ -134,8 +139,8 @@ class RoutingEngine:
     def conversation_arrived(self, item: WorkItem, now: float) -> list[Decision]:
         if item.conversation_id in self._conversations:
             return []
-        key = priority_key(item.arrived_at, item.tier, item.boosts, self.policy.offsets)
-        conversation = LiveConversation(item, key, next(self._sequence))
+        offset = self.policy.offsets.total(item.tier, item.boosts)
+        conversation = LiveConversation(item, item.arrived_at - offset, next(self._sequence), offset)
         if item.declined_by:
             conversation.declined = set(item.declined_by)
         self._conversations[item.conversation_id] = conversation
@@ -145,9 +150,11 @@ class RoutingEngine:
     def restore_assignment(self, item: WorkItem, agent_id: int, now: float, started: bool = True) -> None:
         """Rebuild state at start-up: a conversation already held by an agent."""
         agent = self._agents[agent_id]
-        key = priority_key(item.arrived_at, item.tier, item.boosts, self.policy.offsets)
+        offset = self.policy.offsets.total(item.tier, item.boosts)
         status = ConversationStatus.STARTED if started else ConversationStatus.ASSIGNED
-        conversation = LiveConversation(item, key, next(self._sequence), status, agent_id)
+        conversation = LiveConversation(
+            item, item.arrived_at - offset, next(self._sequence), offset, status, agent_id
+        )
         self._conversations[item.conversation_id] = conversation
         agent.hold(item.channel, item.conversation_id, agent.available_since)
         self._index.refresh(agent)
@@ -303,7 +310,7 @@ class RoutingEngine:
         entry = (conversation.key, conversation.sequence, item.conversation_id, conversation.generation)
         for _, pools in levels:
             for pool in pools:
-                pool.push_waiting(entry)
+                pool.waiting.push(entry, conversation.lane)
         if next_opening is not None:
             self._push_timer(next_opening, _RING_OPENS, item.conversation_id, conversation.generation)
         for level_ring, pools in levels:
@@ -328,29 +335,72 @@ class RoutingEngine:
         return levels
 
     def _drain(self, agent: LiveAgent, now: float) -> list[Decision]:
-        """Fill the agent's free capacity from the queue, best priority key first across all their pools."""
+        """Fill the agent's free capacity from the queue, best priority key first across all their pools.
+
+        One pass over the agent's pools per conversation taken; nearly always a single pass, since freed
+        capacity is usually one conversation's worth.
+        """
         decisions: list[Decision] = []
-        while agent.accepting:
+        conversations = self._conversations
+        waiting_status = ConversationStatus.WAITING
+        capacity = agent.capacity
+        smallest = min((capacity.weights[channel] for channel in agent.pools), default=capacity.total_units + 1)
+        while agent.accepting and agent.units_used + smallest <= capacity.total_units:
             best: LiveConversation | None = None
-            for key in agent.pools:
-                if not agent.can_take(key.channel):
+            for channel, pools in agent.pools.items():
+                if not agent.can_take(channel):
                     continue
-                head = self._index.head_for(self._index.pools[key], agent.agent_id, self._conversations)
-                if head is not None and (best is None or (head.key, head.sequence) < (best.key, best.sequence)):
-                    best = head
+                for pool in pools:
+                    entry = pool.waiting.head
+                    if entry is None:
+                        continue
+                    # The head is nearly always current and unrefused; only otherwise pay for the search.
+                    head = conversations.get(entry[2])
+                    if (
+                        head is None
+                        or head.status is not waiting_status
+                        or head.generation != entry[3]
+                        or head.declined is not None
+                    ):
+                        head = self._current_head(pool, agent.agent_id)
+                        if head is None:
+                            continue
+                    if best is None or head.key < best.key or (
+                        head.key == best.key and head.sequence < best.sequence
+                    ):
+                        best = head
             if best is None:
                 break
             ring = innermost_ring(agent.agent_id, agent.team_id, agent.skills, best.item, best.ring)
-            decisions.append(self._assign(best, agent, ring or best.ring, now, "capacity freed: next in queue"))
+            decisions.append(
+                self._assign(best, agent, ring or best.ring, now, "capacity freed: next in queue", refresh=False)
+            )
         return decisions
 
+    def _current_head(self, pool: Pool, agent_id: int) -> LiveConversation | None:
+        """The pool's first waiting conversation this agent has not refused, dropping stale entries."""
+        waiting = pool.waiting
+        conversations = self._conversations
+        head: LiveConversation | None = None
+        while (entry := waiting.head) is not None:
+            head = conversations.get(entry[2])
+            if head is not None and head.status is ConversationStatus.WAITING and head.generation == entry[3]:
+                break
+            waiting.pop()
+            head = None
+        if head is not None and head.declined is not None and agent_id in head.declined:
+            head = self._index.head_for(pool, agent_id, conversations)
+        return head
+
     def _agent_changed(self, agent: LiveAgent, now: float) -> list[Decision]:
+        agent.update_accepting()
         decisions: list[Decision] = []
         if not agent.reachable:
             decisions += self._reroute_unstarted(agent, now)
             decisions += self._widen_past(agent.agent_id, now)
+        decisions += self._drain(agent, now)
         self._index.refresh(agent)
-        return decisions + self._drain(agent, now)
+        return decisions
 
     def _reroute_unstarted(self, agent: LiveAgent, now: float) -> list[Decision]:
         decisions: list[Decision] = []
@@ -387,26 +437,45 @@ class RoutingEngine:
         return decisions
 
     def _assign(
-        self, conversation: LiveConversation, agent: LiveAgent, ring: Ring, now: float, reason: str
+        self,
+        conversation: LiveConversation,
+        agent: LiveAgent,
+        ring: Ring,
+        now: float,
+        reason: str,
+        refresh: bool = True,
     ) -> Decision:
+        """Give the conversation to the agent. ``refresh=False`` defers re-indexing the agent to the caller, who
+        is about to change them again (a drain taking several conversations in a row)."""
         item = conversation.item
-        offer = self.policy.is_synchronous(item.channel)
+        offer = item.channel in self._synchronous
         conversation.status = ConversationStatus.OFFERED if offer else ConversationStatus.ASSIGNED
         conversation.agent_id = agent.agent_id
         verdicts: tuple[AgentVerdict, ...] = ()
+        boosts: tuple[str, ...] = ()
         if self.policy.explain:
             rank = strategy_rank(self.policy.strategy, agent.units_used,
                                  agent.capacity.total_units - agent.units_used, agent.available_since)
             score = strategy_score(self.policy.strategy, rank, now)
-            verdicts = (AgentVerdict(agent.agent_id, None, score, ring.label),)
+            verdicts = (AgentVerdict(agent.agent_id, None, score, _RING_LABELS[ring]),)
+            boosts = _active_boosts(item.boosts)
         agent.hold(item.channel, item.conversation_id, now)
-        self._index.refresh(agent)
+        if refresh:
+            self._index.refresh(agent)
         if offer:
             self._push_timer(now + self.policy.offer_timeout_seconds, _OFFER_EXPIRES, item.conversation_id,
                              conversation.generation)
         explanation = Explanation(
-            item.conversation_id, now, conversation.ring.label, conversation.key, self.policy.strategy.value,
-            verdicts, agent.agent_id, reason, item.boosts.active() if self.policy.explain else (),
-            item.tier.name.lower(),
+            item.conversation_id, now, _RING_LABELS[conversation.ring], conversation.key, self._strategy_name,
+            verdicts, agent.agent_id, reason, boosts, _TIER_LABELS[item.tier],
         )
         return Decision(item.conversation_id, agent.agent_id, offer, explanation)
+
+
+_RING_LABELS = {ring: ring.label for ring in Ring}
+_TIER_LABELS = {tier: tier.name.lower() for tier in Tier}
+
+
+@lru_cache(maxsize=64)
+def _active_boosts(boosts: Boosts) -> tuple[str, ...]:
+    return boosts.active()

@@ -11,9 +11,10 @@ import heapq
 from collections.abc import Callable
 
 from router.decide import strategy_rank
+from router.lanes import WaitingEntry
 from router.live import ConversationStatus, LiveAgent, LiveConversation
 from router.policy import Ring, SelectionStrategy
-from router.pools import Pool, PoolKey, PoolKind, ReadyEntry, WaitingEntry
+from router.pools import Pool, PoolKey, PoolKind, ReadyEntry
 from router.snapshots import WorkItem
 
 # Refusals are rare, so looking a few entries past the top of a heap is enough to step over them.
@@ -75,7 +76,7 @@ class PoolIndex:
             agent = self.agents[agent_id]
             if self._admits(key, agent):
                 pool.eligible.add(agent_id)
-                agent.pools.append(key)
+                agent.pools.setdefault(key.channel, []).append(pool)
                 if agent.can_take(key.channel):
                     pool.push_ready(self._ready_entry(agent))
         return pool
@@ -91,15 +92,17 @@ class PoolIndex:
         )
         for key in candidates:
             if self._admits(key, agent):
-                self.pools[key].eligible.add(agent.agent_id)
-                agent.pools.append(key)
+                pool = self.pools[key]
+                pool.eligible.add(agent.agent_id)
+                agent.pools.setdefault(key.channel, []).append(pool)
         self.refresh(agent)
 
     def detach(self, agent: LiveAgent) -> None:
         """Take an agent out of every pool; call before changing their team, skills, languages or channels."""
-        for key in agent.pools:
-            self.pools[key].eligible.discard(agent.agent_id)
-        agent.pools = []
+        for pools in agent.pools.values():
+            for pool in pools:
+                pool.eligible.discard(agent.agent_id)
+        agent.pools = {}
         if agent.team_id is not None:
             self._agents_by_team.get(agent.team_id, set()).discard(agent.agent_id)
         agent.version += 1
@@ -110,11 +113,12 @@ class PoolIndex:
         if not agent.accepting:
             return
         entry = self._ready_entry(agent)
-        for key in agent.pools:
-            if agent.can_take(key.channel):
-                pool = self.pools[key]
-                pool.push_ready(entry)
-                if pool.ready_needs_compaction():
+        for channel, pools in agent.pools.items():
+            if not agent.can_take(channel):
+                continue
+            for pool in pools:
+                heapq.heappush(pool.ready, entry)
+                if len(pool.ready) > pool.ready_limit:
                     self._compact_ready(pool)
 
     def _compact_ready(self, pool: Pool) -> None:
@@ -125,6 +129,7 @@ class PoolIndex:
                 fresh.append(self._ready_entry(agent))
         heapq.heapify(fresh)
         pool.ready = fresh
+        pool.ready_limit = 2 * len(fresh) + 2 * len(pool.eligible) + 32
 
     def best_ready(self, pool: Pool, conversation: LiveConversation) -> tuple[ReadyEntry, LiveAgent] | None:
         """The best agent in ``pool`` who can take ``conversation`` now, stale entries dropped on the way."""
@@ -151,33 +156,35 @@ class PoolIndex:
         self, pool: Pool, agent_id: int, conversations: dict[int, LiveConversation]
     ) -> LiveConversation | None:
         """The first waiting conversation in ``pool`` this agent has not refused."""
-        heap = pool.waiting
-        skipped: list[WaitingEntry] = []
+        queue = pool.waiting
+        skipped: list[tuple[WaitingEntry, float]] = []
         found: LiveConversation | None = None
-        while heap and len(skipped) < LOOKAHEAD_PAST_DECLINED:
-            entry = heap[0]
+        while len(skipped) < LOOKAHEAD_PAST_DECLINED:
+            entry = queue.head
+            if entry is None:
+                break
             conversation = conversations.get(entry[2])
             if (
                 conversation is None
                 or conversation.status is not ConversationStatus.WAITING
                 or conversation.generation != entry[3]
             ):
-                heapq.heappop(heap)
+                queue.pop()
                 continue
             if conversation.declined_by(agent_id):
-                skipped.append(heapq.heappop(heap))
+                skipped.append((queue.pop(), conversation.lane))
                 continue
             found = conversation
             break
-        for entry in skipped:
-            heapq.heappush(heap, entry)
+        for entry, lane in skipped:
+            queue.push(entry, lane)
         return found
 
     def waiting_in(self, key: PoolKey, visit: Callable[[int, int], None]) -> None:
         """Call ``visit(conversation_id, generation)`` for every entry of a pool's queue, stale ones included."""
         pool = self.pools.get(key)
         if pool is not None:
-            for entry in list(pool.waiting):
+            for entry in list(pool.waiting):  # a copy: ``visit`` may re-queue
                 visit(entry[2], entry[3])
 
     def owner_pools(self, agent_id: int) -> list[PoolKey]:

@@ -8,7 +8,7 @@ from enum import StrEnum
 from router.availability import Presence, WeeklyWindow
 from router.capacity import CapacityProfile
 from router.policy import Ring
-from router.pools import PoolKey
+from router.pools import Pool
 from router.snapshots import AgentSnapshot, WorkItem
 
 
@@ -24,6 +24,7 @@ class LiveConversation:
     item: WorkItem
     key: float
     sequence: int
+    lane: float  # the offset the key was given: conversations sharing it queue in one first-in-first-out lane
     status: ConversationStatus = ConversationStatus.WAITING
     agent_id: int | None = None
     ring: Ring = Ring.SKILL
@@ -53,16 +54,18 @@ class LiveAgent:
     units_used: int = 0
     available_since: float = 0.0
     version: int = 0
-    pools: list[PoolKey] = field(default_factory=list)
+    # Pools grouped by channel, so that a channel the agent has no room for is skipped in one test.
+    pools: dict[str, list[Pool]] = field(default_factory=dict)
     held: set[int] = field(default_factory=set)
+    # Cached because every heap look-up asks; ``update_accepting`` must follow any change to its inputs.
+    accepting: bool = False
 
     @property
     def channels(self) -> frozenset[str]:
         return frozenset(self.capacity.weights)
 
-    @property
-    def accepting(self) -> bool:
-        return (
+    def update_accepting(self) -> None:
+        self.accepting = (
             self.presence is Presence.ONLINE and not self.heartbeat_lost and self.on_shift and not self.on_break
         )
 
@@ -72,7 +75,13 @@ class LiveAgent:
         return self.presence is not Presence.OFFLINE and self.on_shift
 
     def can_take(self, channel: str) -> bool:
-        return self.accepting and self.capacity.fits(channel, self.load, self.units_used)
+        if not self.accepting:
+            return False
+        weight = self.capacity.weights.get(channel)
+        if weight is None or self.units_used + weight > self.capacity.total_units:
+            return False
+        limit = self.capacity.limits.get(channel)
+        return limit is None or self.load.get(channel, 0) < limit
 
     def hold(self, channel: str, conversation_id: int, now: float) -> None:
         self.load[channel] = self.load.get(channel, 0) + 1

@@ -1,7 +1,7 @@
 """Pools: one per group of interchangeable agents for one channel and language, each holding two heaps.
 
-``waiting`` orders conversations by priority key; ``ready`` orders agents who could take one more conversation of
-the pool's channel by the selection strategy. Both heaps delete lazily: an entry carries the generation (for a
+``waiting`` orders conversations by priority key (see ``router.lanes``); ``ready`` orders agents who could take one more conversation of
+the pool's channel by the selection strategy. Both delete lazily: an entry carries the generation (for a
 conversation) or version (for an agent) it was pushed with, and a mismatch when it reaches the top means it is
 stale and is dropped. That keeps every event at O(log n) instead of a search through the heap.
 """
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
-# (priority key, tie-break sequence, conversation id, generation)
-WaitingEntry = tuple[float, int, int, int]
+from router.lanes import LaneQueue
+
 # (strategy rank, strategy tie-break, agent id, version)
 ReadyEntry = tuple[float, float, int, int]
 
@@ -59,16 +59,11 @@ class PoolKey(NamedTuple):
 class Pool:
     key: PoolKey
     eligible: set[int] = field(default_factory=set)
-    waiting: list[WaitingEntry] = field(default_factory=list)
+    waiting: LaneQueue = field(default_factory=LaneQueue)
     ready: list[ReadyEntry] = field(default_factory=list)
-
-    def push_waiting(self, entry: WaitingEntry) -> None:
-        heapq.heappush(self.waiting, entry)
+    # Every agent state change pushes a fresh entry; without a bound, heaps of agents that are rarely at the
+    # top would grow with the number of events rather than the number of agents. Rebuilt at each compaction.
+    ready_limit: int = 64
 
     def push_ready(self, entry: ReadyEntry) -> None:
         heapq.heappush(self.ready, entry)
-
-    def ready_needs_compaction(self) -> bool:
-        # Every agent state change pushes a fresh entry; without a bound, heaps of agents that are never at the
-        # top would grow with the number of events rather than the number of agents.
-        return len(self.ready) > 2 * len(self.eligible) + 32

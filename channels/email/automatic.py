@@ -2,8 +2,7 @@
 
 Such mail is stored like any other but must never reopen a conversation or trigger an answer, or two robots
 would write to each other forever. The checks follow RFC 3834 first, then the de-facto headers and subject
-lines
-of widespread servers and clients.
+lines of widespread servers and clients.
 """
 
 from __future__ import annotations

@@ -37,12 +37,12 @@ def delivery_updates(message: Message, channel: ChannelName = ChannelName.EMAIL)
     reference = _original_message_id(message)
     updates: list[DeliveryUpdate] = []
     for block in _status_blocks(status_part):
-        action = (block.get("Action") or "").strip().lower()
+        action = (_field(block, "Action") or "").lower()
         status = _ACTION_STATUS.get(action)
         if status is None:
             continue
         recipient = _field(block, "Final-Recipient") or _field(block, "Original-Recipient")
-        code = (block.get("Status") or "").strip() or None
+        code = _field(block, "Status")
         diagnostic = _field(block, "Diagnostic-Code")
         reason = None
         if status is DeliveryStatus.FAILED:

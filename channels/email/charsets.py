@@ -1,9 +1,9 @@
 """Turning bytes of unknown or mislabelled encoding into text without ever failing.
 
 Mail in the wild declares charsets that Python does not know (``x-unknown``, ``unicode-1-1-utf-7``, vendor
-names),
-declares the wrong one, or none at all. Text is decoded with the declared charset when it works, then with
-well-known supersets, and finally with a lossless single-byte codec so no message is lost for a bad label.
+names), declares the wrong one, or none at all. Text is decoded with the declared charset when it works, then
+with well-known supersets, and finally with a lossless single-byte codec so no message is lost for a bad
+label.
 """
 
 from __future__ import annotations

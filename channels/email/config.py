@@ -29,8 +29,7 @@ class ParseConfig:
 
 @dataclass(frozen=True, slots=True)
 class ComposeConfig:
-    """Identity of the outgoing mail: our From, the domain of the Message-IDs we mint, and where templates
-    live."""
+    """Our From address, the domain of the Message-IDs we mint, and where the templates live."""
 
     from_address: str
     from_name: str | None = None
@@ -63,3 +62,37 @@ class SmtpConfig:
     local_hostname: str | None = None
     # MAIL FROM; bounces go here. Defaults to the message's From address.
     envelope_sender: str | None = None
+
+
+class ImapSecurity(StrEnum):
+    NONE = "none"
+    STARTTLS = "starttls"
+    TLS = "tls"
+
+
+class AfterFetch(StrEnum):
+    """What happens to a message on the server once the hub has it: flagged \\Seen, or moved to a folder."""
+
+    MARK_SEEN = "seen"
+    MOVE = "move"
+
+
+@dataclass(frozen=True, slots=True)
+class ImapConfig:
+    host: str
+    username: str
+    password: str
+    port: int = 993
+    security: ImapSecurity = ImapSecurity.TLS
+    mailbox: str = "INBOX"
+    after_fetch: AfterFetch = AfterFetch.MARK_SEEN
+    move_to: str = "Processed"
+    batch_size: int = 50
+    use_idle: bool = True
+    # Servers end IDLE after 30 minutes (RFC 2177); renewing earlier keeps the session alive through NAT too.
+    idle_renew_seconds: float = 25 * 60
+    poll_interval_seconds: float = 60.0
+    timeout_seconds: float = 30.0
+    reconnect_min_seconds: float = 1.0
+    reconnect_max_seconds: float = 300.0
+    ca_file: str | None = None

@@ -1,10 +1,10 @@
-"""Reading header values from parsed mail that may carry raw 8-bit bytes, encoded words or outright
-garbage."""
+"""Header values from parsed mail that may carry raw 8-bit bytes, encoded words or outright garbage."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from email.errors import HeaderParseError
 from email.header import Header, decode_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
@@ -31,7 +31,7 @@ def decode_value(value: str | Header) -> str:
     raw = str(value) if not isinstance(value, Header) else value.encode()
     try:
         chunks = decode_header(raw)
-    except (ValueError, IndexError, LookupError, UnicodeError):
+    except (HeaderParseError, ValueError, IndexError, LookupError, UnicodeError):
         return _WHITESPACE.sub(" ", raw).strip()
     parts: list[str] = []
     for chunk, charset in chunks:
@@ -65,8 +65,7 @@ def normalize_message_id(value: str) -> str | None:
 
 
 def message_ids(value: str | None) -> list[str]:
-    """Every id in an ``In-Reply-To`` or ``References`` value, in order; bare ids are accepted when
-    unbracketed."""
+    """Every id in an ``In-Reply-To`` or ``References`` value, in order; unbracketed ids are accepted."""
     if not value:
         return []
     found = _ANGLED.findall(value)

@@ -1,9 +1,8 @@
 """Raw RFC 5322 bytes to a normalized ``InboundMessage``, with no I/O.
 
 Parsing is deliberately lenient (the compat32 policy keeps odd headers as they are) and bounded (size, part
-count
-and depth limits), so that anything a mail server accepted is either read or quarantined with a reason an
-operator can act on.
+count and depth limits), so that anything a mail server accepted is either read or quarantined with a reason
+an operator can act on.
 
 Besides the base fields, ``metadata`` carries:
 
@@ -61,7 +60,7 @@ def parse_email(raw: bytes, config: ParseConfig = _DEFAULT_CONFIG) -> InboundMes
     subject = header_text(message, "Subject")
     bodies = collect_bodies(message, config)
 
-    html = sanitize_html(bodies.html).strip() or None if bodies.html else None
+    html = (sanitize_html(bodies.html).strip() or None) if bodies.html else None
     text = bodies.text or (html_to_text(html) if html else "")
     metadata: dict[str, str] = {}
     if len(text) > config.max_text_chars:

@@ -1,8 +1,7 @@
 """Outbound email bodies rendered from the Jinja2 templates in ``templates/email/``.
 
 HTML templates are autoescaped: customer and agent text arrives as data and can never inject markup; HTML an
-agent
-composed in the editor is sanitized first and only then marked safe.
+agent composed in the editor is sanitized first and only then marked safe.
 """
 
 from __future__ import annotations

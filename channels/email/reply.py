@@ -1,9 +1,8 @@
 """Separating what a customer just wrote from the quoted history and signature beneath it.
 
 Agents read the visible reply; the full body is stored alongside it, so a wrong cut never loses text. The
-rules
-follow what common clients emit: ``>`` quoting, "On … wrote:" attributions (possibly wrapped over two lines),
-Outlook's header blocks and separators, and the conventional signature delimiter and mobile sign-offs.
+rules follow what common clients emit: ``>`` quoting, "On … wrote:" attributions (possibly wrapped over two
+lines), Outlook's header blocks and separators, and the conventional signature delimiter and mobile sign-offs.
 """
 
 from __future__ import annotations
@@ -59,13 +58,25 @@ def visible_reply(text: str) -> str:
 
 
 def _quote_start(lines: list[str]) -> int:
+    only_quotes_after = _only_quotes_from(lines)
     for index in range(len(lines)):
-        if _is_quote_boundary(lines, index):
+        if _is_quote_boundary(lines, index, only_quotes_after[index]):
             return index
     return len(lines)
 
 
-def _is_quote_boundary(lines: list[str], index: int) -> bool:
+def _only_quotes_from(lines: list[str]) -> list[bool]:
+    """For each line, whether it and every non-blank line after it is quoted text or a sign-off."""
+    flags = [False] * (len(lines) + 1)
+    flags[len(lines)] = True
+    for index in range(len(lines) - 1, -1, -1):
+        line = lines[index]
+        quoted = not line.strip() or line.lstrip().startswith(">") or _is_trailing_noise(line)
+        flags[index] = quoted and flags[index + 1]
+    return flags
+
+
+def _is_quote_boundary(lines: list[str], index: int, only_quotes_follow: bool) -> bool:
     line = lines[index]
     if _SEPARATOR.match(line) or _ATTRIBUTION.match(line):
         return True
@@ -75,12 +86,9 @@ def _is_quote_boundary(lines: list[str], index: int) -> bool:
     if _HEADER_FROM.match(line):
         following = [candidate for candidate in lines[index + 1 : index + 5] if candidate.strip()]
         return sum(1 for candidate in following if _HEADER_NEXT.match(candidate)) >= 2
-    if line.lstrip().startswith(">"):
-        # A quoted block counts only when nothing the sender wrote follows it (bottom quoting); interleaved
-        # answers keep the quotes so the reply still makes sense.
-        rest = [candidate for candidate in lines[index:] if candidate.strip()]
-        return all(candidate.lstrip().startswith(">") or _is_trailing_noise(candidate) for candidate in rest)
-    return False
+    # A quoted block counts only when nothing the sender wrote follows it (bottom quoting); interleaved
+    # answers keep the quotes so the reply still makes sense.
+    return line.lstrip().startswith(">") and only_quotes_follow
 
 
 def _is_trailing_noise(line: str) -> bool:

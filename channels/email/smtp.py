@@ -1,15 +1,13 @@
 """Sending composed mail over SMTP with aiosmtplib, reusing connections between messages.
 
-Opening a TLS session and logging in costs several round trips, so a sender keeps up to ``pool_size``
-sessions open
-and hands them out one message at a time. A session the server closed while it sat idle is noticed with a
-NOOP and
-replaced before use; a failure during a send discards the session, so the next message starts on a fresh one.
+Opening a TLS session and logging in costs several round trips, so a sender keeps up to ``pool_size`` sessions
+open and hands them out one message at a time. A session the server closed while it sat idle is noticed with a
+NOOP and replaced before use; a failure during a send discards the session, so the next message starts on a
+fresh one.
 
 Failures become the hub's channel errors: 4xx replies, timeouts and dropped connections are worth retrying;
-5xx
-replies are final and carry the server's own words, which the agent will read. A rejected login is reported as
-retryable because it is a configuration fault, not something wrong with the message.
+5xx replies are final and carry the server's own words, which the agent will read. A rejected login is
+reported as retryable because it is a configuration fault, not something wrong with the message.
 """
 
 from __future__ import annotations
@@ -17,14 +15,18 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from email.message import EmailMessage
-from email.utils import parseaddr
+from email.generator import BytesGenerator
+from email.message import Message
+from email.policy import compat32
+from email.utils import getaddresses, parseaddr
+from io import BytesIO
 
 import aiosmtplib
 
 from channels.base import ChannelError, PermanentChannelError, TransientChannelError
 from channels.email.config import SmtpConfig, SmtpSecurity
 
+_WIRE_POLICY = compat32.clone(linesep="\r\n")
 # A session idle longer than this is checked with NOOP before use; servers commonly drop idle clients after
 # 30-300 s.
 _IDLE_CHECK_SECONDS = 10.0
@@ -43,16 +45,24 @@ class SmtpSender:
         self._idle: list[_Session] = []
         self._slots = asyncio.Semaphore(max(1, config.pool_size))
 
-    async def send(self, message: EmailMessage, recipients: tuple[str, ...] | None = None) -> None:
-        """Deliver one message to the server; raise ``TransientChannelError`` or ``PermanentChannelError``."""
-        envelope_from = self._config.envelope_sender or parseaddr(str(message.get("From", "")))[1] or None
+    async def send(self, message: Message, recipients: tuple[str, ...] | None = None) -> None:
+        """Deliver one message; the envelope comes from its headers unless ``recipients`` is given."""
+        sender = self._config.envelope_sender or parseaddr(str(message.get("From", "")))[1]
+        if recipients is None:
+            fields = [str(value) for name in ("To", "Cc", "Bcc") for value in message.get_all(name, [])]
+            recipients = tuple(address for _, address in getaddresses(fields) if address)
+        buffer = BytesIO()
+        BytesGenerator(buffer, mangle_from_=False, policy=_WIRE_POLICY).flatten(message)
+        await self.send_bytes(buffer.getvalue(), sender=sender, recipients=recipients)
+
+    async def send_bytes(self, data: bytes, *, sender: str, recipients: tuple[str, ...]) -> None:
+        """Deliver a serialized message; raise ``TransientChannelError`` or ``PermanentChannelError``."""
+        envelope_from = self._config.envelope_sender or sender
         async with self._slots:
             session = await self._checkout()
             try:
                 # Recipients refused while others were accepted are not an error: the message went out.
-                await session.client.send_message(
-                    message, sender=envelope_from, recipients=list(recipients) if recipients else None
-                )
+                await session.client.sendmail(envelope_from, list(recipients), data)
             except Exception as exc:
                 await self._release_after_failure(session, exc)
                 raise channel_error(exc) from exc

@@ -1,29 +1,45 @@
-"""Storing an inbound message: the one write path every channel's input goes through.
+"""Storing inbound messages: the one write path every channel's input goes through.
 
-In one transaction: find or create the customer by identity, thread into a conversation, store the message and its
-attachments, audit, and queue the routing job. Idempotent on (channel, external id): the same message delivered
-twice, or by twenty concurrent tasks, is stored once.
+In one transaction per batch: find or create each customer by identity, thread into a conversation, store the
+messages and their attachments, audit, and queue the routing jobs. A batch costs a fixed number of statements
+however many messages it holds, which is what lets the store keep up with a mail poller's batched FETCH or a burst
+of webhooks. Idempotent on (channel, external id): the same message delivered twice, in one batch or by twenty
+concurrent callers, is stored once.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import delete, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import InboundMessage
-from inbox import audit, outbox, queries
 from inbox.actions.quarantine import do_quarantine
 from inbox.blobs import BlobStore
-from inbox.contact_lookup import find_or_create_contact
-from inbox.models import Attachment, Contact, Conversation, ConversationStatus, Direction, Message, utcnow
-from inbox.raw_payloads import keep_raw
+from inbox.contact_lookup import ContactMatch, resolve_contacts
+from inbox.models import (
+    Attachment,
+    Contact,
+    Conversation,
+    ConversationStatus,
+    Direction,
+    Event,
+    Message,
+    OutboxJob,
+    utcnow,
+)
+from inbox.raw_payloads import keep_raws, raw_row, too_large_to_inline
 from inbox.settings import Settings
 from inbox.store import Store
-from inbox.threading import find_thread
-from inbox.upsert import insert_if_absent
+from inbox.threading import ThreadIndex
+from inbox.upsert import insert_ignoring_conflict, insert_returning_on_conflict_skip
+
+MessageKey = tuple[str, str]
 
 
 class IngestRejected(Exception):
@@ -45,10 +61,6 @@ class IngestOutcome:
     thread_reason: str = ""
 
 
-class _AlreadyStored(Exception):
-    pass
-
-
 def _size_of(message: InboundMessage) -> int:
     body = len(message.text.encode()) + len((message.html or "").encode())
     return max(len(message.raw), body) + sum(item.size for item in message.attachments)
@@ -65,122 +77,135 @@ def _problem(message: InboundMessage, settings: Settings) -> str | None:
     return None
 
 
-def _raw_bytes(message: InboundMessage) -> bytes:
-    return message.raw or repr(message).encode()
+def _key(message: InboundMessage) -> MessageKey:
+    return (message.channel.value, message.external_id)
 
 
 async def do_ingest(
     store: Store, blobs: BlobStore, settings: Settings, message: InboundMessage
 ) -> IngestOutcome:
-    if (problem := _problem(message, settings)) is not None:
-        quarantine_id = await do_quarantine(store, blobs, message.channel.value, _raw_bytes(message), problem)
-        raise IngestRejected(problem, quarantine_id)
-    async with store.read() as session:
-        existing = await queries.message_id_by_external(session, message.channel.value, message.external_id)
-    if existing is not None:
-        return await _outcome_of_stored(store, existing)
-    # Files first: a crash then leaves an unreferenced blob, never a row pointing at a missing file.
-    raw_digest = await blobs.put(message.raw) if message.raw else None
-    for attachment in message.attachments:
-        await blobs.put(attachment.data)
-    try:
+    """Store one message; raises ``IngestRejected`` (after quarantining it) when it cannot be stored."""
+    (result,) = await do_ingest_batch(store, blobs, settings, [message])
+    if isinstance(result, IngestRejected):
+        raise result
+    return result
+
+
+async def do_ingest_batch(
+    store: Store, blobs: BlobStore, settings: Settings, messages: Sequence[InboundMessage]
+) -> list[IngestOutcome | IngestRejected]:
+    """Store many messages in one transaction; one result per message, in order."""
+    results: list[IngestOutcome | IngestRejected | None] = [None] * len(messages)
+    accepted: list[int] = []
+    for position, message in enumerate(messages):
+        problem = _problem(message, settings)
+        if problem is None:
+            accepted.append(position)
+            continue
+        raw = message.raw or repr(message).encode()
+        quarantine_id = await do_quarantine(store, blobs, settings, message.channel.value, raw, problem)
+        results[position] = IngestRejected(problem, quarantine_id)
+    if accepted:
+        batch = [messages[position] for position in accepted]
+        # Files first: a crash then leaves an unreferenced blob, never a row pointing at a missing file.
+        limit = settings.ingest.inline_raw_max_bytes
+        files = [m.raw for m in batch if too_large_to_inline(m.raw, limit)]
+        await blobs.put_many(files + [a.data for m in batch for a in m.attachments])
         async with store.write() as session:
-            return await _store_new(session, settings, message, raw_digest)
-    except _AlreadyStored:
-        async with store.read() as session:
-            stored = await queries.message_id_by_external(session, message.channel.value, message.external_id)
-        assert stored is not None
-        return await _outcome_of_stored(store, stored)
+            stored = await _store_batch(session, settings, batch)
+        for position, message in zip(accepted, batch, strict=True):
+            results[position] = stored[_key(message)]
+    return [result for result in results if result is not None]
 
 
-async def _outcome_of_stored(store: Store, message_id: int) -> IngestOutcome:
-    async with store.read() as session:
-        stored = await session.get(Message, message_id)
-        assert stored is not None
-        conversation = await session.get(Conversation, stored.conversation_id)
-        assert conversation is not None
-        return IngestOutcome(stored.id, conversation.id, conversation.contact_id, created=False)
+async def _already_stored(session: AsyncSession, keys: set[MessageKey]) -> dict[MessageKey, IngestOutcome]:
+    rows = await session.execute(
+        select(Message.channel, Message.external_id, Message.id, Message.conversation_id, Conversation.contact_id)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(tuple_(Message.channel, Message.external_id).in_(sorted(keys)))
+    )
+    return {
+        (channel, external_id): IngestOutcome(message_id, conversation_id, contact_id, created=False)
+        for channel, external_id, message_id, conversation_id, contact_id in rows.all()
+    }
 
 
-async def _store_new(
-    session: AsyncSession, settings: Settings, message: InboundMessage, raw_digest: str | None
-) -> IngestOutcome:
-    assert message.sender is not None
+@dataclass
+class _Placement:
+    message: InboundMessage
+    match: ContactMatch
+    conversation: Conversation
+    new_conversation: bool
+    reason: str
+    reopened: bool = False
+
+
+async def _store_batch(
+    session: AsyncSession, settings: Settings, messages: Sequence[InboundMessage]
+) -> dict[MessageKey, IngestOutcome]:
     now = utcnow()
-    match = await find_or_create_contact(session, message.sender)
+    unique: dict[MessageKey, InboundMessage] = {}
+    for message in messages:
+        unique.setdefault(_key(message), message)
+    outcomes = await _already_stored(session, set(unique))
+    fresh = [message for key, message in unique.items() if key not in outcomes]
+    if not fresh:
+        return outcomes
+    matches = await resolve_contacts(session, [m.sender for m in fresh if m.sender is not None])
+    placements = await _place(session, settings, fresh, matches, now)
+    inserted = await _insert_messages(session, placements, now)
+    # Messages a concurrent writer stored first: drop what this batch created only for them.
+    losers = [p for p in placements if _key(p.message) not in inserted]
+    if losers:
+        outcomes.update(await _already_stored(session, {_key(p.message) for p in losers}))
+        orphans = {p.conversation.id for p in losers if p.new_conversation} - {
+            p.conversation.id for p in placements if _key(p.message) in inserted
+        }
+        if orphans:
+            await session.execute(delete(Conversation).where(Conversation.id.in_(orphans)))
+    winners = [p for p in placements if _key(p.message) in inserted]
+    await _record_side_rows(session, settings, winners, inserted, now)
+    for placement in winners:
+        message = placement.message
+        outcomes[_key(message)] = IngestOutcome(
+            inserted[_key(message)],
+            placement.conversation.id,
+            placement.match.contact_id,
+            created=True,
+            new_conversation=placement.new_conversation,
+            thread_reason=placement.reason,
+        )
+    return outcomes
+
+
+async def _place(
+    session: AsyncSession,
+    settings: Settings,
+    messages: Sequence[InboundMessage],
+    matches: dict[tuple[str, str], ContactMatch],
+    now: datetime,
+) -> list[_Placement]:
     window = timedelta(hours=settings.ingest.reopen_window_hours)
-    choice = await find_thread(session, message, match.contact_id, now, window)
-    conversation = choice.conversation
-    new_conversation = conversation is None
-    if conversation is None:
-        conversation = _new_conversation(message, match.contact_id, now)
-        session.add(conversation)
+    contact_ids = {match.contact_id for match in matches.values()}
+    index = await ThreadIndex.load(session, messages, contact_ids)
+    placements: list[_Placement] = []
+    created: list[Conversation] = []
+    for message in messages:
+        assert message.sender is not None
+        match = matches[(message.sender.kind.value, message.sender.value)]
+        choice = index.find(message, match.contact_id, now, window)
+        conversation = choice.conversation
+        if conversation is None:
+            conversation = _new_conversation(message, match.contact_id, now)
+            created.append(conversation)
+        index.learn(message, match.contact_id, conversation)
+        placement = _Placement(message, match, conversation, choice.conversation is None, choice.reason)
+        placement.reopened = _touch_conversation(conversation, message, now)
+        placements.append(placement)
+    if created:
+        session.add_all(created)
         await session.flush()
-    message_id = await insert_if_absent(
-        session,
-        Message,
-        {
-            "conversation_id": conversation.id,
-            "direction": Direction.INBOUND.value,
-            "channel": message.channel.value,
-            "kind": message.kind.value,
-            "subject": message.subject,
-            "text": message.text,
-            "html": message.html,
-            "sender_identity_id": match.identity_id,
-            "recipient": message.recipient,
-            "external_id": message.external_id,
-            "delivery_status": "received",
-            "is_automatic": message.is_automatic,
-            "raw_sha256": raw_digest,
-            "details": {**message.metadata, "thread": choice.reason},
-            "created_at": now,
-            "received_at": message.received_at or now,
-        },
-        ["channel", "external_id"],
-    )
-    if message_id is None:
-        raise _AlreadyStored
-    if raw_digest is not None:
-        await keep_raw(session, raw_digest, message.channel.value, len(message.raw))
-    for item in message.attachments:
-        session.add(
-            Attachment(
-                message_id=message_id,
-                sha256=item.sha256,
-                filename=item.filename,
-                content_type=item.content_type,
-                size=item.size,
-                content_id=item.content_id,
-                inline=item.inline,
-            )
-        )
-    reopened = _touch_conversation(conversation, message, now)
-    await _touch_contact(session, match.contact_id, message, now)
-    audit.record(
-        session,
-        "message.received",
-        contact_id=match.contact_id,
-        conversation_id=conversation.id,
-        message_id=message_id,
-        channel=message.channel.value,
-        thread=choice.reason,
-        reopened=reopened,
-        new_contact=match.created,
-    )
-    # Automatic mail (out-of-office, bulk) is kept but must not pull an agent in, or two robots could loop.
-    if not message.is_automatic:
-        await outbox.enqueue(
-            session, "route", f"route:{message_id}", {"conversation_id": conversation.id, "message_id": message_id}
-        )
-    return IngestOutcome(
-        message_id,
-        conversation.id,
-        match.contact_id,
-        created=True,
-        new_conversation=new_conversation,
-        thread_reason=choice.reason,
-    )
+    return placements
 
 
 def _new_conversation(message: InboundMessage, contact_id: int, now: datetime) -> Conversation:
@@ -188,10 +213,12 @@ def _new_conversation(message: InboundMessage, contact_id: int, now: datetime) -
         contact_id=contact_id,
         channel=message.channel.value,
         status=ConversationStatus.OPEN.value,
+        priority=0,
         subject=message.subject,
         reply_token=secrets.token_urlsafe(16),
         session_key=message.thread.session_key,
         labels=[],
+        is_complaint=False,
         created_at=now,
         last_message_at=now,
     )
@@ -200,6 +227,7 @@ def _new_conversation(message: InboundMessage, contact_id: int, now: datetime) -
 def _touch_conversation(conversation: Conversation, message: InboundMessage, now: datetime) -> bool:
     conversation.last_message_at = now
     if message.is_automatic:
+        # Out-of-office and bulk mail are kept but must not reopen anything, or two robots could loop.
         return False
     if conversation.status in (ConversationStatus.RESOLVED.value, ConversationStatus.SNOOZED.value):
         conversation.status = ConversationStatus.OPEN.value
@@ -209,10 +237,113 @@ def _touch_conversation(conversation: Conversation, message: InboundMessage, now
     return False
 
 
-async def _touch_contact(session: AsyncSession, contact_id: int, message: InboundMessage, now: datetime) -> None:
-    if message.is_automatic:
+async def _insert_messages(
+    session: AsyncSession, placements: Sequence[_Placement], now: datetime
+) -> dict[MessageKey, int]:
+    rows = [_message_row(placement, now) for placement in placements]
+    returned = await insert_returning_on_conflict_skip(
+        session, Message, rows, ["channel", "external_id"], Message.channel, Message.external_id, Message.id
+    )
+    return {(channel, external_id): message_id for channel, external_id, message_id in returned}
+
+
+def _message_row(placement: _Placement, now: datetime) -> dict[str, Any]:
+    message = placement.message
+    return {
+        "conversation_id": placement.conversation.id,
+        "direction": Direction.INBOUND.value,
+        "channel": message.channel.value,
+        "kind": message.kind.value,
+        "subject": message.subject,
+        "text": message.text,
+        "html": message.html,
+        "sender_identity_id": placement.match.identity_id,
+        "sender_agent_id": None,
+        "recipient": message.recipient,
+        "external_id": message.external_id,
+        "delivery_status": "received",
+        "failure_reason": None,
+        "is_automatic": message.is_automatic,
+        "raw_sha256": BlobStore.digest(message.raw) if message.raw else None,
+        "details": {**message.metadata, "thread": placement.reason},
+        "created_at": now,
+        "received_at": message.received_at or now,
+        "sent_at": None,
+    }
+
+
+async def _record_side_rows(
+    session: AsyncSession,
+    settings: Settings,
+    winners: Sequence[_Placement],
+    ids: dict[MessageKey, int],
+    now: datetime,
+) -> None:
+    if not winners:
         return
-    contact = await session.get(Contact, contact_id)
-    assert contact is not None
-    contact.last_inbound_channel = message.channel.value
-    contact.last_inbound_at = now
+    limit = settings.ingest.inline_raw_max_bytes
+    raws = [raw_row(p.message.raw, p.message.channel.value, now, limit) for p in winners if p.message.raw]
+    if raws:
+        await keep_raws(session, raws)
+    attachments = [
+        {
+            "message_id": ids[_key(p.message)],
+            "sha256": item.sha256,
+            "filename": item.filename,
+            "content_type": item.content_type,
+            "size": item.size,
+            "content_id": item.content_id,
+            "inline": item.inline,
+        }
+        for p in winners
+        for item in p.message.attachments
+    ]
+    if attachments:
+        await session.execute(insert(Attachment), attachments)
+    await session.execute(insert(Event), [_event_row(p, ids[_key(p.message)], now) for p in winners])
+    jobs = [
+        {
+            "job": "route",
+            "key": f"route:{ids[_key(p.message)]}",
+            "payload": {"conversation_id": p.conversation.id, "message_id": ids[_key(p.message)]},
+            "status": "pending",
+            "attempts": 0,
+            "run_after": now,
+            "created_at": now,
+        }
+        for p in winners
+        # Automatic mail must not pull an agent in.
+        if not p.message.is_automatic
+    ]
+    if jobs:
+        await insert_ignoring_conflict(session, OutboxJob, jobs, ["key"])
+        session.info["queued_jobs"] = True
+    latest: dict[int, _Placement] = {}
+    for placement in winners:
+        if not placement.message.is_automatic:
+            latest[placement.match.contact_id] = placement
+    if latest:
+        await session.execute(
+            update(Contact),
+            [
+                {"id": contact_id, "last_inbound_channel": p.message.channel.value, "last_inbound_at": now}
+                for contact_id, p in latest.items()
+            ],
+        )
+
+
+def _event_row(placement: _Placement, message_id: int, now: datetime) -> dict[str, Any]:
+    return {
+        "kind": "message.received",
+        "actor_agent_id": None,
+        "contact_id": placement.match.contact_id,
+        "conversation_id": placement.conversation.id,
+        "data": {
+            "message_id": message_id,
+            "channel": placement.message.channel.value,
+            "thread": placement.reason,
+            "reopened": placement.reopened,
+            "new_contact": placement.match.created,
+        },
+        "created_at": now,
+    }

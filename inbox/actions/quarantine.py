@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from inbox import audit
 from inbox.blobs import BlobStore
-from inbox.models import Quarantine
-from inbox.raw_payloads import keep_raw
+from inbox.models import Quarantine, utcnow
+from inbox.raw_payloads import keep_raws, raw_row, too_large_to_inline
+from inbox.settings import Settings
 from inbox.store import Store
 
 
-async def do_quarantine(store: Store, blobs: BlobStore, channel: str, raw: bytes, reason: str) -> int:
-    # The bytes go to disk before the row exists, so a row never points at a missing file.
-    digest = await blobs.put(raw)
+async def do_quarantine(
+    store: Store, blobs: BlobStore, settings: Settings, channel: str, raw: bytes, reason: str
+) -> int:
+    limit = settings.ingest.inline_raw_max_bytes
+    if too_large_to_inline(raw, limit):
+        # The file is made durable before the row that points at it exists.
+        await blobs.put(raw)
+    row = raw_row(raw, channel, utcnow(), limit)
     async with store.write() as session:
-        await keep_raw(session, digest, channel, len(raw))
-        item = Quarantine(channel=channel, raw_sha256=digest, reason=reason)
+        await keep_raws(session, [row])
+        item = Quarantine(channel=channel, raw_sha256=row["sha256"], reason=reason)
         session.add(item)
         await session.flush()
-        audit.record(session, "input.quarantined", channel=channel, reason=reason, raw_sha256=digest)
+        audit.record(session, "input.quarantined", channel=channel, reason=reason, raw_sha256=row["sha256"])
         return item.id

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from inbox.models.base import Base, BigId, JsonDocument, UTCDateTime, utcnow
@@ -65,11 +65,16 @@ class Attachment(Base):
 
 
 class RawPayload(Base):
-    """Every inbound payload as it arrived, so a parser fix can re-read it."""
+    """Every inbound payload as it arrived, so a parser fix can re-read it.
+
+    Small payloads are kept in the row itself, so they become durable with the same commit as the message; large
+    ones live in the blob store under the same digest and ``content`` is empty.
+    """
 
     __tablename__ = "raw_payloads"
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
     size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
     stored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

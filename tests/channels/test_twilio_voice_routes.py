@@ -288,7 +288,10 @@ def test_requeued_caller_keeps_the_time_already_waited(
 
 
 def test_inbound_call_with_an_unreadable_status_is_still_greeted(
-    twilio_config: TwilioConfig, sink: Any, app_client: Callable[..., TestClient], post_signed: Callable[..., Any]
+    twilio_config: TwilioConfig,
+    sink: Any,
+    app_client: Callable[..., TestClient],
+    post_signed: Callable[..., Any],
 ) -> None:
     client = build_client(twilio_config, sink, app_client, Agents())
     root = xml(post_signed(client, f"{VOICE}/inbound", {**CALL, "CallStatus": "mystery"}))

@@ -91,3 +91,9 @@ def test_prompts_are_xml_escaped(config_factory: Callable[..., TwilioConfig]) ->
     config = config_factory(voice=VoiceConfig(menu=(MenuOption("1", "r&d", {"en": "R&D <lab>"}),)))
     root = parse(build.greeting(config, "en"))
     assert "For R&D <lab>, press 1." in (root.find("Gather/Say").text or "")  # type: ignore[union-attr]
+
+
+def test_hold_without_music_pauses_between_prompts(config_factory: Callable[..., TwilioConfig]) -> None:
+    config = config_factory(voice=VoiceConfig(hold_music_url=None))
+    assert [child.tag for child in parse(build.hold(config, "en", first_time=False))] == ["Pause"]
+    assert VoiceConfig().hold_music_url  # music is played unless a deployment turns it off

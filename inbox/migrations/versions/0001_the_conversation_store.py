@@ -87,6 +87,7 @@ def upgrade() -> None:
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('channel', sa.String(length=20), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=True),
     sa.Column('stored_at', UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('sha256', name=op.f('pk_raw_payloads'))
     )

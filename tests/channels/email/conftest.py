@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 import ssl
 from collections.abc import Iterator
 
 import pytest
 import trustme
 from aiosmtpd.controller import Controller
-from smtp_sink import SinkHandler, SmtpServer, authenticate, free_port
+
+from tests.channels.email.dovecot_server import Dovecot, ImapAccount, available, running_dovecot
+from tests.channels.email.smtp_sink import SinkHandler, SmtpServer, authenticate, free_port
+
+_ACCOUNTS = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
@@ -63,3 +68,19 @@ def implicit_tls_server(
         yield SmtpServer(handler, port, client_tls)
     finally:
         controller.stop()
+
+
+@pytest.fixture(scope="session")
+def dovecot_server(certificate_authority: trustme.CA) -> Iterator[Dovecot]:
+    if not available():
+        pytest.skip("Dovecot is not installed (apt-get install dovecot-imapd)")
+    with running_dovecot(certificate_authority) as server:
+        yield server
+
+
+@pytest.fixture
+def dovecot(dovecot_server: Dovecot) -> ImapAccount:
+    """A fresh, empty account on the shared server: any user name logs in and gets its own maildir."""
+    return ImapAccount(
+        port=dovecot_server.port, tls_port=dovecot_server.tls_port, user=f"hub{next(_ACCOUNTS)}"
+    )

@@ -4,7 +4,6 @@ from email import message_from_bytes
 from email.policy import default
 
 import pytest
-from smtp_sink import PASSWORD, USERNAME, SmtpServer, free_port
 
 from channels.base import (
     ChannelName,
@@ -15,6 +14,7 @@ from channels.base import (
     TransientChannelError,
 )
 from channels.email import ComposeConfig, EmailChannel, ParseConfig, SmtpConfig, SmtpSecurity, SmtpSender
+from tests.channels.email.smtp_sink import PASSWORD, USERNAME, SmtpServer, free_port
 
 COMPOSE = ComposeConfig(
     from_address="support@hub.test", message_id_domain="hub.test", reply_domain="reply.hub.test"

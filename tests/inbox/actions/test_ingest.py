@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from channels.base import ChannelName, Identity, IdentityKind, InboundMessage, ThreadHints
 from inbox.actions.ingest import IngestRejected, do_ingest
 from inbox.blobs import BlobStore
+from inbox.raw_payloads import load_raw
 from inbox.models import Contact, ContactIdentity, Conversation, Event, Message, OutboxJob, Quarantine, RawPayload
 from workers.context import JobContext
 
@@ -60,7 +61,20 @@ async def test_the_raw_payload_is_kept_content_addressed(ctx: JobContext) -> Non
         stored = await session.get(Message, outcome.message_id)
         assert stored is not None and stored.raw_sha256 is not None
         assert await session.get(RawPayload, stored.raw_sha256) is not None
-    assert await ctx.blobs.get(stored.raw_sha256) == message.raw
+        assert await load_raw(session, ctx.blobs, stored.raw_sha256) == message.raw
+
+
+async def test_a_large_raw_payload_is_kept_as_a_file(ctx: JobContext) -> None:
+    body = "y" * (ctx.settings.ingest.inline_raw_max_bytes + 10)
+    message = email("large@example.com", text="see attached", raw=body.encode())
+    outcome = await ingest(ctx, message)
+    async with ctx.store.read() as session:
+        stored = await session.get(Message, outcome.message_id)
+        assert stored is not None and stored.raw_sha256 is not None
+        row = await session.get(RawPayload, stored.raw_sha256)
+        assert row is not None and row.content is None
+        assert await load_raw(session, ctx.blobs, stored.raw_sha256) == message.raw
+    assert ctx.blobs.exists(stored.raw_sha256)
 
 
 async def test_the_same_message_twice_is_stored_once(ctx: JobContext) -> None:
@@ -95,7 +109,8 @@ async def test_a_message_without_a_sender_is_quarantined_with_a_reason(ctx: JobC
     async with ctx.store.read() as session:
         item = await session.get(Quarantine, rejected.value.quarantine_id)
     assert item is not None and "no usable sender" in item.reason
-    assert await ctx.blobs.get(item.raw_sha256) == email("anon@example.com").raw
+    async with ctx.store.read() as session:
+        assert await load_raw(session, ctx.blobs, item.raw_sha256) == email("anon@example.com").raw
     assert await count(ctx, Message) == 0
 
 

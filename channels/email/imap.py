@@ -1,0 +1,294 @@
+"""Fetching new mail from an IMAP mailbox with aioimaplib and handing each raw message to the hub.
+
+The position in the mailbox is a checkpoint of (UIDVALIDITY, last UID) kept by the store, so a restart resumes
+exactly where the last run stopped. The checkpoint only moves after the handler has taken a message, so a
+crash can at worst hand a message over twice, which the store absorbs by its unique (channel, external id)
+key; it can never skip one. When the server reports a new UIDVALIDITY the old UIDs mean nothing any more, so
+the poller falls back to what is still unprocessed on the server: unseen mail, or everything left in the
+mailbox when processed mail is moved.
+
+New mail is noticed with IDLE when the server offers it, otherwise by polling; connection failures are retried
+with exponential back-off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import re
+import ssl
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import aioimaplib
+
+from channels.email.config import AfterFetch, ImapConfig, ImapSecurity
+
+log = logging.getLogger(__name__)
+
+RawMailHandler = Callable[[bytes], Awaitable[None]]
+
+_UIDVALIDITY = re.compile(rb"\[UIDVALIDITY (\d+)\]")
+_FETCH_UID = re.compile(rb"\bUID (\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    uidvalidity: int
+    last_uid: int
+
+
+class CheckpointStore(Protocol):
+    async def get(self, key: str) -> Checkpoint | None: ...
+
+    async def set(self, key: str, checkpoint: Checkpoint) -> None: ...
+
+
+class ImapError(Exception):
+    """The server refused a command; the session is dropped and rebuilt."""
+
+
+class ImapPoller:
+    def __init__(
+        self,
+        config: ImapConfig,
+        checkpoints: CheckpointStore,
+        handler: RawMailHandler,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self._config = config
+        self._checkpoints = checkpoints
+        self._handler = handler
+        self._ssl_context = ssl_context
+        self._client: aioimaplib.IMAP4 | None = None
+        self._uidvalidity = 0
+        # Set while the session waits in IDLE; lets callers know new mail will be noticed at once.
+        self.idling = asyncio.Event()
+        self.key = f"imap:{config.username}@{config.host}:{config.port}/{config.mailbox}"
+
+    async def run_forever(self) -> None:
+        """Sync, then wait for new mail, forever; cancel the task to stop it."""
+        failures = 0
+        while True:
+            try:
+                await self.sync_once()
+                failures = 0
+                await self._wait_for_mail()
+            except asyncio.CancelledError:
+                await self.aclose()
+                raise
+            except (OSError, TimeoutError, ImapError, aioimaplib.Abort, aioimaplib.CommandTimeout) as exc:
+                failures += 1
+                delay = self._backoff(failures)
+                log.warning("IMAP %s failed (%s); reconnecting in %.1f s", self.key, exc, delay)
+                await self._drop()
+                await asyncio.sleep(delay)
+
+    async def sync_once(self) -> int:
+        """Hand over every message newer than the checkpoint; returns how many were handed over."""
+        client = await self._connected()
+        # A selected mailbox shows mail delivered by other sessions only after the server syncs it, which NOOP
+        # asks for; a search alone may run against the older view.
+        _check(await client.noop(), "NOOP")
+        stored = await self._checkpoints.get(self.key)
+        if stored is not None and stored.uidvalidity == self._uidvalidity:
+            last_uid = stored.last_uid
+            uids = [uid for uid in await self._search(client, f"UID {last_uid + 1}:*") if uid > last_uid]
+        else:
+            # First run, or the server renumbered the mailbox: take what is still unprocessed there.
+            last_uid = 0
+            criteria = "UNSEEN" if self._config.after_fetch is AfterFetch.MARK_SEEN else "ALL"
+            uids = await self._search(client, criteria)
+            if not uids:
+                await self._checkpoints.set(
+                    self.key, Checkpoint(self._uidvalidity, await self._highest_uid(client))
+                )
+        handed = 0
+        for start in range(0, len(uids), max(1, self._config.batch_size)):
+            batch = uids[start : start + self._config.batch_size]
+            done = await self._fetch_and_hand_over(client, batch)
+            if done:
+                await self._after_fetch(client, done)
+                last_uid = max(last_uid, *done)
+                await self._checkpoints.set(self.key, Checkpoint(self._uidvalidity, last_uid))
+                handed += len(done)
+            if len(done) < len(batch):
+                raise ImapError("the handler failed; the rest of the batch waits for the next round")
+        return handed
+
+    async def aclose(self) -> None:
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            if client.has_pending_idle():
+                client.idle_done()
+            await asyncio.wait_for(client.logout(), self._config.timeout_seconds)
+        except (OSError, TimeoutError, aioimaplib.Abort, aioimaplib.CommandTimeout, asyncio.CancelledError):
+            pass
+
+    async def _connected(self) -> aioimaplib.IMAP4:
+        if self._client is not None:
+            return self._client
+        config = self._config
+        client: aioimaplib.IMAP4
+        context = self._ssl_context or ssl.create_default_context(cafile=config.ca_file)
+        if config.security is ImapSecurity.TLS:
+            client = aioimaplib.IMAP4_SSL(
+                host=config.host, port=config.port, timeout=config.timeout_seconds, ssl_context=context
+            )
+        else:
+            client = aioimaplib.IMAP4(host=config.host, port=config.port, timeout=config.timeout_seconds)
+        self._watch_connection(client)
+        await client.wait_hello_from_server()
+        if config.security is ImapSecurity.STARTTLS:
+            await self._start_tls(client, context)
+        _check(await client.login(config.username, config.password), "LOGIN")
+        selected = _check(await client.select(config.mailbox), f"SELECT {config.mailbox}")
+        self._uidvalidity = _uidvalidity(selected.lines)
+        if config.after_fetch is AfterFetch.MOVE:
+            # Creating an existing folder fails harmlessly; the MOVE below reports real problems.
+            await client.create(config.move_to)
+        self._client = client
+        return client
+
+    async def _start_tls(self, client: aioimaplib.IMAP4, context: ssl.SSLContext) -> None:
+        # aioimaplib knows the STARTTLS command but has no call for it, so the upgrade is done here: the
+        # command, then asyncio's in-place TLS upgrade of the protocol's transport, then a fresh CAPABILITY,
+        # because the one announced in clear text must not be trusted (RFC 3501 §6.2.1).
+        protocol = client.protocol
+        if "STARTTLS" not in protocol.capabilities:
+            raise ImapError("the server does not offer STARTTLS")
+        command = aioimaplib.Command("STARTTLS", protocol.new_tag(), loop=protocol.loop)
+        _check(await asyncio.wait_for(protocol.execute(command), self._config.timeout_seconds), "STARTTLS")
+        loop = asyncio.get_running_loop()
+        protocol.transport = await loop.start_tls(
+            protocol.transport,
+            protocol,
+            context,
+            server_hostname=self._config.host,
+            ssl_handshake_timeout=self._config.timeout_seconds,
+        )
+        await asyncio.wait_for(protocol.capability(), self._config.timeout_seconds)
+
+    async def _search(self, client: aioimaplib.IMAP4, criteria: str) -> list[int]:
+        response = _check(await client.uid_search(criteria), f"UID SEARCH {criteria}")
+        uids: list[int] = []
+        for line in response.lines[:-1]:
+            uids.extend(int(token) for token in bytes(line).split() if token.isdigit())
+        return sorted(set(uids))
+
+    async def _highest_uid(self, client: aioimaplib.IMAP4) -> int:
+        return max(await self._search(client, "UID *") or [0])
+
+    async def _fetch_and_hand_over(self, client: aioimaplib.IMAP4, uids: Sequence[int]) -> list[int]:
+        uid_set = ",".join(str(uid) for uid in uids)
+        # BODY.PEEK leaves \Seen alone: the flag is set only once the hub holds the message.
+        response = _check(await client.uid("fetch", uid_set, "(UID BODY.PEEK[])"), "UID FETCH")
+        done: list[int] = []
+        for uid, raw in _fetched_messages(response.lines):
+            try:
+                await self._handler(raw)
+            except Exception:
+                log.exception("handing over IMAP message %s of %s failed", uid, self.key)
+                break
+            done.append(uid)
+        return done
+
+    async def _after_fetch(self, client: aioimaplib.IMAP4, uids: Sequence[int]) -> None:
+        uid_set = ",".join(str(uid) for uid in uids)
+        if self._config.after_fetch is AfterFetch.MOVE:
+            _check(await client.uid("move", uid_set, self._config.move_to), "UID MOVE")
+        else:
+            _check(await client.uid("store", uid_set, "+FLAGS.SILENT", "(\\Seen)"), "UID STORE")
+
+    async def _wait_for_mail(self) -> None:
+        client = await self._connected()
+        if not (self._config.use_idle and client.has_capability("IDLE")):
+            await asyncio.sleep(self._config.poll_interval_seconds)
+            return
+        idle = await client.idle_start(timeout=self._config.idle_renew_seconds)
+        self.idling.set()
+        try:
+            while True:
+                pushed = await client.wait_server_push(timeout=self._config.idle_renew_seconds)
+                if self._lost(client):
+                    raise ImapError("connection lost while idling")
+                if pushed == aioimaplib.STOP_WAIT_SERVER_PUSH or _announces_mail(pushed):
+                    break
+        except TimeoutError:
+            pass
+        finally:
+            self.idling.clear()
+            if self._lost(client):
+                idle.cancel()
+            elif client.has_pending_idle():
+                client.idle_done()
+        await asyncio.wait_for(idle, self._config.timeout_seconds)
+
+    def _lost(self, client: aioimaplib.IMAP4) -> bool:
+        return self._client is not client
+
+    def _watch_connection(self, client: aioimaplib.IMAP4) -> None:
+        def lost(exc: Exception | None) -> None:
+            if not self._lost(client):
+                self._client = None
+                # Wakes a pending IDLE wait, which would otherwise sleep until its renewal time.
+                client.protocol.idle_queue.put_nowait(aioimaplib.STOP_WAIT_SERVER_PUSH)
+
+        client.protocol.conn_lost_cb = lost
+
+    async def _drop(self) -> None:
+        client, self._client = self._client, None
+        if client is not None and client.protocol is not None and client.protocol.transport is not None:
+            client.protocol.transport.close()
+
+    def _backoff(self, failures: int) -> float:
+        ceiling = min(
+            self._config.reconnect_max_seconds,
+            self._config.reconnect_min_seconds * float(2 ** min(failures - 1, 30)),
+        )
+        # Jitter keeps many pollers from reconnecting to a recovering server in lockstep.
+        return ceiling * random.uniform(0.5, 1.0)
+
+
+def _check(response: aioimaplib.Response, command: str) -> aioimaplib.Response:
+    if response.result != "OK":
+        detail = b" ".join(bytes(line) for line in response.lines).decode("utf-8", "replace")
+        raise ImapError(f"{command} answered {response.result}: {detail}")
+    return response
+
+
+def _uidvalidity(lines: Sequence[bytes | bytearray]) -> int:
+    for line in lines:
+        match = _UIDVALIDITY.search(bytes(line))
+        if match:
+            return int(match.group(1))
+    raise ImapError("SELECT did not report UIDVALIDITY")
+
+
+def _fetched_messages(lines: Sequence[bytes | bytearray]) -> list[tuple[int, bytes]]:
+    """(uid, raw) pairs from a FETCH answer: header line, literal (a bytearray), closing line."""
+    messages: list[tuple[int, bytes]] = []
+    uid: int | None = None
+    pending: bytes | None = None
+    for line in lines:
+        if isinstance(line, bytearray):
+            pending = bytes(line)
+            continue
+        match = _FETCH_UID.search(line)
+        if match:
+            uid = int(match.group(1))
+        if pending is not None and uid is not None:
+            messages.append((uid, pending))
+            uid, pending = None, None
+    return messages
+
+
+def _announces_mail(lines: object) -> bool:
+    if not isinstance(lines, list):
+        return False
+    return any(isinstance(line, bytes | bytearray) and bytes(line).endswith(b"EXISTS") for line in lines)
