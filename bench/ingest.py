@@ -63,7 +63,7 @@ class Run:
         )
 
 
-def make_messages(count: int, seed: int = 7) -> list[InboundMessage]:
+def make_messages(count: int, seed: int = 7, prefix: str = "") -> list[InboundMessage]:
     rng = random.Random(seed)
     senders = 2000
     messages = []
@@ -71,13 +71,14 @@ def make_messages(count: int, seed: int = 7) -> list[InboundMessage]:
         customer = rng.randrange(senders)
         if customer % 3 == 0:
             channel, sender = ChannelName.SMS, Identity(IdentityKind.PHONE, f"+1415{customer:07d}")
-            external, subject = f"SM{uuid.UUID(int=rng.getrandbits(128)).hex}", None
+            external, subject = f"SM{prefix}{uuid.UUID(int=rng.getrandbits(128)).hex}", None
             thread = ThreadHints()
         else:
             channel = ChannelName.EMAIL
             sender = Identity(IdentityKind.EMAIL, f"customer{customer}@example.com", f"Customer {customer}")
-            external, subject = f"{number}.{customer}@mail.example.com", f"Question {customer % 50}"
-            thread = ThreadHints(references=(f"{number - 1}.{customer}@mail.example.com",) if number else ())
+            external, subject = f"{prefix}{number}.{customer}@mail.example.com", f"Question {customer % 50}"
+            earlier = f"{prefix}{number - 1}.{customer}@mail.example.com"
+            thread = ThreadHints(references=(earlier,) if number else ())
         text = rng.choice(TEXTS)
         raw = (f"From: {sender.value}\r\nMessage-ID: <{external}>\r\nSubject: {subject}\r\n\r\n{text}\r\n").encode()
         messages.append(
@@ -166,7 +167,7 @@ def baseline_sqlite(path: Path, messages: list[InboundMessage]) -> Run:
 async def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=20_000)
-    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--concurrency", type=int, default=256)
     args = parser.parse_args()
     messages = make_messages(args.messages)
     results: dict[str, tuple[Run, Run]] = {}
@@ -191,16 +192,20 @@ async def main() -> int:
                 database={"url": url, "pool_size": 8}, hub={"data_dir": folder}
             )
             hub = await run_hub(settings, messages, args.concurrency, "hub ingest (PostgreSQL)")
+            # Latency when the hub is not saturated: a few callers, as a normal day's webhooks arrive.
+            light = make_messages(2000, seed=11, prefix="light-")
+            calm = await run_hub(settings, light, 8, "hub ingest (PostgreSQL, 8 callers)")
         results["postgres"] = (hub, await baseline_postgres(dsn, messages))
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
 
-    print(f"{args.messages} messages from 2,000 customers (email and SMS), {args.concurrency} concurrent tasks")
+    print(f"{args.messages} messages from 2,000 customers (email and SMS), {args.concurrency} concurrent callers")
     for backend, (hub, raw) in results.items():
         print(hub.describe())
         print(raw.describe())
         print(f"ratio hub/raw on {backend}: {hub.rate / raw.rate:.3f}")
+    print(calm.describe())
     target("ingest_postgres_rate", results["postgres"][0].rate, ">=", 1000, "msg/s", digits=0)
     return 0
 

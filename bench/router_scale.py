@@ -23,7 +23,7 @@ from router import AgentSnapshot, Presence, RoutingEngine, Tier, WorkItem, decid
 from router.priority import Boosts
 
 AGENTS = 10_000
-WAITING = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
+WAITING = 1_000_000
 SKILLS = tuple(f"skill_{index}" for index in range(10))
 CHANNEL_MIX = (("email", 0.55), ("sms", 0.2), ("webchat", 0.12), ("phone", 0.08), ("fax", 0.05))
 TIER_MIX = ((Tier.PLATINUM, 0.05), (Tier.GOLD, 0.15), (Tier.SILVER, 0.30), (Tier.BRONZE, 0.50))
@@ -89,8 +89,9 @@ def main(argv: Sequence[str]) -> None:
         engine.upsert_agent(snapshot, now)
     next_id = 1
     total = WAITING + AGENTS * 10
-    for _ in range(total):
-        engine.conversation_arrived(make_item(rng, next_id, now - rng.random() * 600.0), now)
+    # Loaded oldest first, as a start-up rebuild reads them from the store.
+    for index in range(total):
+        engine.conversation_arrived(make_item(rng, next_id, now - 600.0 + 600.0 * index / total), now)
         next_id += 1
     held: list[int] = []
     for snapshot in agents:

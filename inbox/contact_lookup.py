@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import Identity
 from inbox.models import Contact, ContactIdentity, utcnow
+from inbox.pair_filter import pairs_in
 from inbox.upsert import insert_returning_on_conflict_skip
 
 IdentityKey = tuple[str, str]
@@ -27,7 +28,7 @@ async def _existing(session: AsyncSession, keys: set[IdentityKey]) -> dict[Ident
         return {}
     rows = await session.execute(
         select(ContactIdentity.kind, ContactIdentity.value, ContactIdentity.id, ContactIdentity.contact_id).where(
-            tuple_(ContactIdentity.kind, ContactIdentity.value).in_(sorted(keys))
+            pairs_in(ContactIdentity.kind, ContactIdentity.value, keys)
         )
     )
     return {(kind, value): (identity_id, contact_id) for kind, value, identity_id, contact_id in rows.all()}

@@ -15,11 +15,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import ChannelName, InboundMessage
 from inbox.models import Conversation, ConversationStatus, Message
+from inbox.pair_filter import pairs_in
 
 # Email and fax share Message-IDs: a fax reply goes out as an email to the gateway.
 REFERENCE_CHANNELS: dict[ChannelName, tuple[str, ...]] = {
@@ -79,7 +80,7 @@ class ThreadIndex:
             rows = await session.execute(
                 select(Message.channel, Message.external_id, Conversation)
                 .join(Conversation, Conversation.id == Message.conversation_id)
-                .where(tuple_(Message.channel, Message.external_id).in_(sorted(references)))
+                .where(pairs_in(Message.channel, Message.external_id, references))
                 .order_by(Message.id)
             )
             for channel, external_id, conversation in rows.all():
@@ -92,7 +93,7 @@ class ThreadIndex:
         if sessions:
             rows = await session.execute(
                 select(Conversation)
-                .where(tuple_(Conversation.channel, Conversation.session_key).in_(sorted(sessions)))
+                .where(pairs_in(Conversation.channel, Conversation.session_key, sessions))
                 .order_by(Conversation.id)
             )
             for row in rows.scalars():

@@ -344,9 +344,10 @@ class RoutingEngine:
         conversations = self._conversations
         waiting_status = ConversationStatus.WAITING
         capacity = agent.capacity
-        smallest = min((capacity.weights[channel] for channel in agent.pools), default=capacity.total_units + 1)
+        smallest = agent.smallest_weight
         while agent.accepting and agent.units_used + smallest <= capacity.total_units:
             best: LiveConversation | None = None
+            best_pool: Pool | None = None
             for channel, pools in agent.pools.items():
                 if not agent.can_take(channel):
                     continue
@@ -368,9 +369,12 @@ class RoutingEngine:
                     if best is None or head.key < best.key or (
                         head.key == best.key and head.sequence < best.sequence
                     ):
-                        best = head
-            if best is None:
+                        best, best_pool = head, pool
+            if best is None or best_pool is None:
                 break
+            head_entry = best_pool.waiting.head
+            if head_entry is not None and head_entry[2] == best.item.conversation_id:
+                best_pool.waiting.pop()  # now, while it is at hand, rather than when it turns up stale
             ring = innermost_ring(agent.agent_id, agent.team_id, agent.skills, best.item, best.ring)
             decisions.append(
                 self._assign(best, agent, ring or best.ring, now, "capacity freed: next in queue", refresh=False)

@@ -77,6 +77,7 @@ class PoolIndex:
             if self._admits(key, agent):
                 pool.eligible.add(agent_id)
                 agent.pools.setdefault(key.channel, []).append(pool)
+                self._note_smallest_weight(agent)
                 if agent.can_take(key.channel):
                     pool.push_ready(self._ready_entry(agent))
         return pool
@@ -95,6 +96,7 @@ class PoolIndex:
                 pool = self.pools[key]
                 pool.eligible.add(agent.agent_id)
                 agent.pools.setdefault(key.channel, []).append(pool)
+        self._note_smallest_weight(agent)
         self.refresh(agent)
 
     def detach(self, agent: LiveAgent) -> None:
@@ -106,6 +108,13 @@ class PoolIndex:
         if agent.team_id is not None:
             self._agents_by_team.get(agent.team_id, set()).discard(agent.agent_id)
         agent.version += 1
+
+    @staticmethod
+    def _note_smallest_weight(agent: LiveAgent) -> None:
+        weights = agent.capacity.weights
+        agent.smallest_weight = min(
+            (weights[channel] for channel in agent.pools), default=agent.capacity.total_units + 1
+        )
 
     def refresh(self, agent: LiveAgent) -> None:
         """Record a change in what the agent can take: older heap entries for them become stale."""

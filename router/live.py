@@ -56,6 +56,8 @@ class LiveAgent:
     version: int = 0
     # Pools grouped by channel, so that a channel the agent has no room for is skipped in one test.
     pools: dict[str, list[Pool]] = field(default_factory=dict)
+    # The lightest channel the agent has pools for: below this much free capacity nothing can be taken.
+    smallest_weight: int = 0
     held: set[int] = field(default_factory=set)
     # Cached because every heap look-up asks; ``update_accepting`` must follow any change to its inputs.
     accepting: bool = False

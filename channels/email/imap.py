@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 RawMailHandler = Callable[[bytes], Awaitable[None]]
 
+# aioimaplib handles the lines of one network read recursively, one stack frame per line; a MOVE of a large
+# batch answers with one EXPUNGE line per message, so batches stay far below the recursion limit.
+_MAX_BATCH = 200
 _UIDVALIDITY = re.compile(rb"\[UIDVALIDITY (\d+)\]")
 _FETCH_UID = re.compile(rb"\bUID (\d+)")
 
@@ -80,7 +83,7 @@ class ImapPoller:
             except asyncio.CancelledError:
                 await self.aclose()
                 raise
-            except (OSError, TimeoutError, ImapError, aioimaplib.Abort, aioimaplib.CommandTimeout) as exc:
+            except (OSError, TimeoutError, ImapError, aioimaplib.AioImapException) as exc:
                 failures += 1
                 delay = self._backoff(failures)
                 log.warning("IMAP %s failed (%s); reconnecting in %.1f s", self.key, exc, delay)
@@ -107,8 +110,9 @@ class ImapPoller:
                     self.key, Checkpoint(self._uidvalidity, await self._highest_uid(client))
                 )
         handed = 0
-        for start in range(0, len(uids), max(1, self._config.batch_size)):
-            batch = uids[start : start + self._config.batch_size]
+        size = max(1, min(self._config.batch_size, _MAX_BATCH))
+        for start in range(0, len(uids), size):
+            batch = uids[start : start + size]
             done = await self._fetch_and_hand_over(client, batch)
             if done:
                 await self._after_fetch(client, done)
@@ -127,7 +131,7 @@ class ImapPoller:
             if client.has_pending_idle():
                 client.idle_done()
             await asyncio.wait_for(client.logout(), self._config.timeout_seconds)
-        except (OSError, TimeoutError, aioimaplib.Abort, aioimaplib.CommandTimeout, asyncio.CancelledError):
+        except (OSError, TimeoutError, aioimaplib.AioImapException):
             pass
 
     async def _connected(self) -> aioimaplib.IMAP4:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import InboundMessage
@@ -33,6 +33,7 @@ from inbox.models import (
     OutboxJob,
     utcnow,
 )
+from inbox.pair_filter import pairs_in
 from inbox.raw_payloads import keep_raws, raw_row, too_large_to_inline
 from inbox.settings import Settings
 from inbox.store import Store
@@ -122,7 +123,7 @@ async def _already_stored(session: AsyncSession, keys: set[MessageKey]) -> dict[
     rows = await session.execute(
         select(Message.channel, Message.external_id, Message.id, Message.conversation_id, Conversation.contact_id)
         .join(Conversation, Conversation.id == Message.conversation_id)
-        .where(tuple_(Message.channel, Message.external_id).in_(sorted(keys)))
+        .where(pairs_in(Message.channel, Message.external_id, keys))
     )
     return {
         (channel, external_id): IngestOutcome(message_id, conversation_id, contact_id, created=False)
