@@ -15,7 +15,8 @@ _COMPARISONS: dict[str, Callable[[float, float], bool]] = {
 
 
 def target(name: str, measured: float, op: str, bound: float, unit: str = "", digits: int = 3) -> bool:
-    """Print ``TARGET <name> measured=<value><unit> target=<op><value><unit> PASS|MISS``; return the verdict."""
+    """Print ``TARGET <name> measured=<value><unit> target=<op><value><unit> PASS|MISS``; return the
+    verdict."""
     passed = _COMPARISONS[op](measured, bound)
     verdict = "PASS" if passed else "MISS"
     print(

@@ -1,9 +1,10 @@
 """B4: the routing engine at scale, in memory: 10,000 agents and 1,000,000 waiting conversations.
 
-Every agent is busy and the queue is full, which is when decisions are hardest: each resolved conversation frees
-capacity and the engine must find, among a million, the next one this agent may take. We time the event call that
-makes the decision (resolve → drain → assign), its percentiles, the sustained rate, and the process's memory.
-A full scan per decision, the baseline the indexes replace, is timed on a sample for comparison.
+Every agent is busy and the queue is full, which is when decisions are hardest: each resolved conversation
+frees capacity and the engine must find, among a million, the next one this agent may take. We time the event
+call that makes the decision (resolve → drain → assign), its percentiles, the sustained rate, and the
+process's memory. A full scan per decision, the baseline the indexes replace, is timed on a sample for
+comparison.
 """
 
 from __future__ import annotations
@@ -52,13 +53,20 @@ def make_agents(rng: random.Random) -> list[AgentSnapshot]:
         skills = frozenset(rng.sample(SKILLS, 3))
         languages = frozenset({"en", "zh"}) if rng.random() < 0.2 else frozenset({"en"})
         agents.append(
-            AgentSnapshot(agent_id, presence=Presence.OFFLINE, team_id=agent_id // 20, skills=skills,
-                          languages=languages, available_since=rng.random())
+            AgentSnapshot(
+                agent_id,
+                presence=Presence.OFFLINE,
+                team_id=agent_id // 20,
+                skills=skills,
+                languages=languages,
+                available_since=rng.random(),
+            )
         )
     return agents
 
 
-# A loader builds these from a handful of distinct values; sharing them, as it would, keeps a million items small.
+# A loader builds these from a handful of distinct values; sharing them, as it would, keeps a million items
+# small.
 SKILL_SETS = tuple(frozenset({skill}) for skill in SKILLS)
 COMPLAINT, NO_COMPLAINT = Boosts(open_complaint=True), Boosts()
 
@@ -100,8 +108,10 @@ def main(argv: Sequence[str]) -> None:
                 engine.offer_accepted(decision.conversation_id, snapshot.agent_id, now)
             held.append(decision.conversation_id)
     waiting = total - len(held)
-    print(f"B4 scale: {AGENTS} agents, {total} conversations loaded in {time.perf_counter() - started:.0f} s; "
-          f"{len(held)} held by agents, {waiting} waiting")
+    print(
+        f"B4 scale: {AGENTS} agents, {total} conversations loaded in {time.perf_counter() - started:.0f} s; "
+        f"{len(held)} held by agents, {waiting} waiting"
+    )
 
     gc.collect()
     gc.freeze()  # the loaded state is long-lived; keep the collector from rescanning it on every pause
@@ -134,14 +144,24 @@ def main(argv: Sequence[str]) -> None:
     p99 = latencies[int(len(latencies) * 0.99)] * 1000
     rate = decisions / busy_seconds
     memory = peak_memory_mb()
-    print(f"  {measured_events} resolve events, {decisions} decisions: p50 {p50:.3f} ms, p99 {p99:.3f} ms, "
-          f"max {latencies[-1] * 1000:.3f} ms; {rate:,.0f} decisions/s (arrivals included in the time)")
-    print(f"  peak resident memory {memory:.0f} MB (interpreter and benchmark data included; {baseline_memory:.0f} MB "
-          "before loading)")
+    print(
+        f"  {measured_events} resolve events, {decisions} decisions: p50 {p50:.3f} ms, p99 {p99:.3f} ms, "
+        f"max {latencies[-1] * 1000:.3f} ms; {rate:,.0f} decisions/s (arrivals included in the time)"
+    )
+    print(
+        f"  peak resident memory {memory:.0f} MB (interpreter and benchmark data included; "
+        f"{baseline_memory:.0f} MB before loading)"
+    )
 
     sample_agents = [
-        AgentSnapshot(s.agent_id, team_id=s.team_id, skills=s.skills, languages=s.languages,
-                      load=engine.load_of(s.agent_id), available_since=s.available_since)
+        AgentSnapshot(
+            s.agent_id,
+            team_id=s.team_id,
+            skills=s.skills,
+            languages=s.languages,
+            load=engine.load_of(s.agent_id),
+            available_since=s.available_since,
+        )
         for s in agents
     ]
     scans = []
@@ -150,8 +170,10 @@ def main(argv: Sequence[str]) -> None:
         tick = time.perf_counter()
         decide(item, sample_agents, now)
         scans.append(time.perf_counter() - tick)
-    print(f"  baseline: one decision by a full scan of {AGENTS} agents (reference ``decide``): "
-          f"{statistics.median(scans) * 1000:.1f} ms median, before even looking at the queue")
+    print(
+        f"  baseline: one decision by a full scan of {AGENTS} agents (reference ``decide``): "
+        f"{statistics.median(scans) * 1000:.1f} ms median, before even looking at the queue"
+    )
     target("b4_decision_p99", p99, "<=", 1.0, "ms", 3)
     target("b4_decisions_per_second", rate, ">=", 20_000.0, "/s", 0)
     target("b4_memory", memory, "<=", 1024.0, "MB", 0)

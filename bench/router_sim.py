@@ -1,12 +1,13 @@
 """Discrete-event simulation of a contact centre driven by the real ``RoutingEngine``.
 
-B1 compares one phone pool with the Erlang C and Erlang A formulas, B2 adds value tiers to the same load, B3 runs an
-omnichannel day with shifts, skills and per-channel capacity against first-come-first-served, strict priority and
-least-busy baselines. Every run is seeded: the same command prints the same figures.
+B1 compares one phone pool with the Erlang C and Erlang A formulas, B2 adds value tiers to the same load, B3
+runs an omnichannel day with shifts, skills and per-channel capacity against first-come-first-served, strict
+priority and least-busy baselines. Every run is seeded: the same command prints the same figures.
 
-The simulation owns the clock and the customers; the engine only sees events and returns decisions, exactly as the
-job code drives it. Service and patience times are drawn per call when it arrives, so two policies run on the same
-seed see the same customers (common random numbers) and differ only in the decisions the router makes.
+The simulation owns the clock and the customers; the engine only sees events and returns decisions, exactly as
+the job code drives it. Service and patience times are drawn per call when it arrives, so two policies run on
+the same seed see the same customers (common random numbers) and differ only in the decisions the router
+makes.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import time as clock_time
 
 from _report import target
 
@@ -58,7 +58,9 @@ def erlang_c(arrivals_per_second: float, mean_handling: float, agents: int) -> t
     return waiting, waiting * mean_handling / (agents - load)
 
 
-def erlang_c_service_level(arrivals_per_second: float, mean_handling: float, agents: int, within: float) -> float:
+def erlang_c_service_level(
+    arrivals_per_second: float, mean_handling: float, agents: int, within: float
+) -> float:
     waiting, _ = erlang_c(arrivals_per_second, mean_handling, agents)
     load = arrivals_per_second * mean_handling
     return 1.0 - waiting * math.exp(-(agents - load) * within / mean_handling)
@@ -69,9 +71,9 @@ def erlang_a(
 ) -> tuple[float, float]:
     """Abandonment probability and mean wait of M/M/c+M from the birth-death chain's stationary distribution.
 
-    In state n (calls in the system) calls arrive at rate λ and leave at min(n, c)·μ + max(n − c, 0)·θ; the chain
-    is truncated where the probabilities underflow. Abandonment is θ·E[queue]/λ; the mean wait of all calls,
-    served and abandoned, is E[queue]/λ (Little).
+    In state n (calls in the system) calls arrive at rate λ and leave at min(n, c)·μ + max(n − c, 0)·θ; the
+    chain is truncated where the probabilities underflow. Abandonment is θ·E[queue]/λ; the mean wait of all
+    calls, served and abandoned, is E[queue]/λ (Little).
     """
     service_rate, patience_rate = 1.0 / mean_handling, 1.0 / mean_patience
     weights = [1.0]
@@ -132,7 +134,9 @@ ArrivalSource = Callable[[random.Random, float], "Call | None"]
 
 
 class Simulation:
-    def __init__(self, engine: RoutingEngine, seed: int, accept_delay: float = 0.0, decline_rate: float = 0.0):
+    def __init__(
+        self, engine: RoutingEngine, seed: int, accept_delay: float = 0.0, decline_rate: float = 0.0
+    ):
         self.engine = engine
         self.rng = random.Random(seed)
         self.decision_rng = random.Random(seed + 7919)
@@ -284,7 +288,9 @@ class Simulation:
             self.apply(self.engine.shift_started(agent_id, self.now))
             return
         # Work the engine hands back on shift end leaves this agent's book too.
-        held = [call for call in self.calls.values() if call.agent_id == agent_id and call.answered_at is None]
+        held = [
+            call for call in self.calls.values() if call.agent_id == agent_id and call.answered_at is None
+        ]
         decisions = self.engine.shift_ended(agent_id, self.now)
         for call in held:
             if self.engine.agent_of(call.conversation_id) != agent_id:
@@ -371,7 +377,8 @@ def percentile(values: Sequence[float], fraction: float) -> float:
 
 def ideal_fcfs_waits(calls: Sequence[Call], agents: int) -> list[float | None]:
     """The textbook M/M/c(+M) queue on the very same customers: first come first served, any free agent, a
-    customer whose wait would exceed their patience leaves without taking an agent. None marks an abandonment."""
+    customer whose wait would exceed their patience leaves without taking an agent. None marks an
+    abandonment."""
     free_at = [0.0] * agents
     waits: list[float | None] = []
     for call in sorted(calls, key=lambda c: c.arrived_at):
@@ -436,8 +443,10 @@ def waits_of(calls: Iterable[Call]) -> list[float]:
 
 
 def bench_theory(hours: int, seed: int) -> list[Call]:
-    print(f"\nB1 theory: one pool, {B1_CALLS_PER_HOUR:.0f} calls/h, {B1_HANDLING:.0f} s handling, "
-          f"{B1_AGENTS} agents, {hours} simulated hours after 1 h warm-up")
+    print(
+        f"\nB1 theory: one pool, {B1_CALLS_PER_HOUR:.0f} calls/h, {B1_HANDLING:.0f} s handling, "
+        f"{B1_AGENTS} agents, {hours} simulated hours after 1 h warm-up"
+    )
     rate = B1_CALLS_PER_HOUR / HOUR
     _, formula_wait = erlang_c(rate, B1_HANDLING, B1_AGENTS)
     formula_level = erlang_c_service_level(rate, B1_HANDLING, B1_AGENTS, 20.0)
@@ -446,15 +455,24 @@ def bench_theory(hours: int, seed: int) -> list[Call]:
     every_call = phone_pool(NO_OFFSETS, seed, hours + 1, None)
     calls = [call for call in every_call if call.arrived_at >= HOUR]
     waits = waits_of(calls)
-    ideal = [wait for wait in after_warm_up(every_call, ideal_fcfs_waits(every_call, B1_AGENTS)) if wait is not None]
+    ideal = [
+        wait
+        for wait in after_warm_up(every_call, ideal_fcfs_waits(every_call, B1_AGENTS))
+        if wait is not None
+    ]
     sim_wait, ideal_wait = statistics.fmean(waits), statistics.fmean(ideal)
     sim_level = sum(wait <= 20.0 for wait in waits) / len(waits)
     ideal_level = sum(wait <= 20.0 for wait in ideal) / len(ideal)
     error = batch_standard_error(calls, hours)
     print(f"  calls {len(calls)}")
-    print(f"  mean wait: router {sim_wait:.2f} s (± {error:.2f} s standard error), ideal M/M/c on the same "
-          f"customers {ideal_wait:.2f} s, Erlang C {formula_wait:.2f} s")
-    print(f"  answered within 20 s: router {sim_level:.2%}, ideal {ideal_level:.2%}, Erlang C {formula_level:.2%}")
+    print(
+        f"  mean wait: router {sim_wait:.2f} s (± {error:.2f} s standard error), ideal M/M/c on the same "
+        f"customers {ideal_wait:.2f} s, Erlang C {formula_wait:.2f} s"
+    )
+    print(
+        f"  answered within 20 s: router {sim_level:.2%}, ideal {ideal_level:.2%}, "
+        f"Erlang C {formula_level:.2%}"
+    )
     # The router's own effect is its difference from the ideal queue on identical customers; the formula is
     # the ideal queue's expectation. Their sum estimates the router's long-run figure with the sampling noise
     # of a few hundred hours removed (a control variate with known mean). The raw figure is printed beside it
@@ -462,7 +480,9 @@ def bench_theory(hours: int, seed: int) -> list[Call]:
     wait_estimate = formula_wait + (sim_wait - ideal_wait)
     level_estimate = formula_level + (sim_level - ideal_level)
     print(f"  raw mean wait is {(sim_wait - formula_wait) / error:+.1f} standard errors from Erlang C")
-    print(f"  router's long-run estimate: mean wait {wait_estimate:.2f} s, service level {level_estimate:.2%}")
+    print(
+        f"  router's long-run estimate: mean wait {wait_estimate:.2f} s, service level {level_estimate:.2%}"
+    )
 
     every_patient = phone_pool(NO_OFFSETS, seed + 1, hours + 1, B1_PATIENCE)
     patient = [call for call in every_patient if call.arrived_at >= HOUR]
@@ -470,8 +490,11 @@ def bench_theory(hours: int, seed: int) -> list[Call]:
     ideal_patient = after_warm_up(every_patient, ideal_fcfs_waits(every_patient, B1_AGENTS))
     ideal_abandoned = sum(wait is None for wait in ideal_patient) / len(ideal_patient)
     abandon_estimate = formula_abandon + (abandoned - ideal_abandoned)
-    print(f"  abandonment (mean patience {B1_PATIENCE:.0f} s): router {abandoned:.2%}, ideal {ideal_abandoned:.2%}, "
-          f"Erlang A {formula_abandon:.2%}; long-run estimate {abandon_estimate:.2%}")
+    print(
+        f"  abandonment (mean patience {B1_PATIENCE:.0f} s): router {abandoned:.2%}, "
+        f"ideal {ideal_abandoned:.2%}, "
+        f"Erlang A {formula_abandon:.2%}; long-run estimate {abandon_estimate:.2%}"
+    )
     target("b1_mean_wait_error", abs(wait_estimate / formula_wait - 1.0) * 100, "<=", 5.0, "%", 2)
     target("b1_service_level_error", abs(level_estimate - formula_level) * 100, "<=", 1.5, "pt", 2)
     target("b1_abandonment_error", abs(abandon_estimate - formula_abandon) * 100, "<=", 0.3, "pt", 2)
@@ -488,24 +511,34 @@ def tier_waits(calls: Iterable[Call]) -> dict[Tier, list[float]]:
 
 def bench_value(hours: int, seed: int, fcfs_calls: Sequence[Call]) -> None:
     offsets = PriorityOffsets()
-    print(f"\nB2 value: the B1 load and customers with tiers 5/15/30/50 %, offsets "
-          + ", ".join(f"{tier.name.lower()} {offsets.tier[tier]:.0f} s" for tier in TIERS_TOP_DOWN))
+    print(
+        "\nB2 value: the B1 load and customers with tiers 5/15/30/50 %, offsets "
+        + ", ".join(f"{tier.name.lower()} {offsets.tier[tier]:.0f} s" for tier in TIERS_TOP_DOWN)
+    )
     rate = B1_CALLS_PER_HOUR / HOUR
     _, formula_wait = erlang_c(rate, B1_HANDLING, B1_AGENTS)
     every_call = phone_pool(offsets, seed, hours + 1, None)
     calls = [call for call in every_call if call.arrived_at >= HOUR]
-    ideal = [wait for wait in after_warm_up(every_call, ideal_fcfs_waits(every_call, B1_AGENTS)) if wait is not None]
+    ideal = [
+        wait
+        for wait in after_warm_up(every_call, ideal_fcfs_waits(every_call, B1_AGENTS))
+        if wait is not None
+    ]
     overall = statistics.fmean(waits_of(calls))
     estimate = formula_wait + (overall - statistics.fmean(ideal))
     valued, fcfs = tier_waits(calls), tier_waits(fcfs_calls)
     print(f"  {'tier':<9}{'calls':>8}{'mean':>9}{'p90':>9}{'fcfs mean':>11}{'fcfs p90':>10}")
     for tier in TIERS_TOP_DOWN:
-        print(f"  {tier.name.lower():<9}{len(valued[tier]):>8}{statistics.fmean(valued[tier]):>8.2f}s"
-              f"{percentile(valued[tier], 0.9):>8.2f}s{statistics.fmean(fcfs[tier]):>10.2f}s"
-              f"{percentile(fcfs[tier], 0.9):>9.2f}s")
-    print(f"  overall mean wait {overall:.2f} s (first come first served on the same customers "
-          f"{statistics.fmean(waits_of(fcfs_calls)):.2f} s); long-run estimate {estimate:.2f} s, "
-          f"Erlang C {formula_wait:.2f} s")
+        print(
+            f"  {tier.name.lower():<9}{len(valued[tier]):>8}{statistics.fmean(valued[tier]):>8.2f}s"
+            f"{percentile(valued[tier], 0.9):>8.2f}s{statistics.fmean(fcfs[tier]):>10.2f}s"
+            f"{percentile(fcfs[tier], 0.9):>9.2f}s"
+        )
+    print(
+        f"  overall mean wait {overall:.2f} s (first come first served on the same customers "
+        f"{statistics.fmean(waits_of(fcfs_calls)):.2f} s); long-run estimate {estimate:.2f} s, "
+        f"Erlang C {formula_wait:.2f} s"
+    )
 
     overload_hours = max(4, hours // 20)
     span = overload_hours * 10
@@ -516,17 +549,24 @@ def bench_value(hours: int, seed: int, fcfs_calls: Sequence[Call]) -> None:
     def in_overload(call: Call) -> bool:
         return int(call.arrived_at // HOUR) % 10 == 5
 
-    plain = [call for call in phone_pool(NO_OFFSETS, seed + 2, span, None, with_overload) if in_overload(call)]
+    plain = [
+        call for call in phone_pool(NO_OFFSETS, seed + 2, span, None, with_overload) if in_overload(call)
+    ]
     ranked = [call for call in phone_pool(offsets, seed + 2, span, None, with_overload) if in_overload(call)]
     plain_worst = max(waits_of(plain))
     ranked_by_tier = tier_waits(ranked)
-    print(f"  +20 % overload, {overload_hours} hours: first come first served worst wait {plain_worst:.1f} s; "
-          "with tiers, per tier answered / worst / mean:")
+    print(
+        f"  +20 % overload, {overload_hours} hours: first come first served worst wait {plain_worst:.1f} s; "
+        "with tiers, per tier answered / worst / mean:"
+    )
     excess = 0.0
     for tier in TIERS_TOP_DOWN:
         waits = ranked_by_tier[tier]
         offered = sum(call.tier is tier for call in ranked)
-        print(f"    {tier.name.lower():<9}{len(waits)}/{offered} {max(waits):.1f} s {statistics.fmean(waits):.1f} s")
+        print(
+            f"    {tier.name.lower():<9}{len(waits)}/{offered} "
+            f"{max(waits):.1f} s {statistics.fmean(waits):.1f} s"
+        )
         excess = max(excess, max(waits) - plain_worst)
         if len(waits) < offered:
             excess = math.inf
@@ -646,8 +686,15 @@ class OmnichannelDay(Simulation):
                 pick -= candidate.peak_per_hour
             tier = pick_tier(rng, B3_SHARES)
             patience = None if load.mean_patience is None else rng.expovariate(1.0 / load.mean_patience)
-            call = Call(next_id[0], load.channel, moment, tier, lognormal(rng, load.mean_handling), patience,
-                        B3_VALUE[tier])
+            call = Call(
+                next_id[0],
+                load.channel,
+                moment,
+                tier,
+                lognormal(rng, load.mean_handling),
+                patience,
+                B3_VALUE[tier],
+            )
             next_id[0] += 1
             return call
 
@@ -661,8 +708,13 @@ class OmnichannelDay(Simulation):
         if call.channel == "email" and rng.random() < 0.1:
             owner = self.back_office[rng.randrange(len(self.back_office))]
         return WorkItem(
-            call.conversation_id, call.channel, call.arrived_at, tier=call.tier, owner_agent_id=owner,
-            required_skills=frozenset({"billing"}) if billing else frozenset({"general"}), language=language,
+            call.conversation_id,
+            call.channel,
+            call.arrived_at,
+            tier=call.tier,
+            owner_agent_id=owner,
+            required_skills=frozenset({"billing"}) if billing else frozenset({"general"}),
+            language=language,
         )
 
 
@@ -708,19 +760,34 @@ def run_day(name: str, policy: RouterPolicy, seed: int) -> DayResult:
     groups: dict[str, list[float]] = {}
     for agent_id, book in day.agents.items():
         if book.working_seconds > 0:
-            groups.setdefault(day.agent_group[agent_id], []).append(book.busy_unit_seconds / book.working_seconds)
-    worst_group, worst_gini = max(((group, gini(values)) for group, values in groups.items()), key=lambda p: p[1])
+            groups.setdefault(day.agent_group[agent_id], []).append(
+                book.busy_unit_seconds / book.working_seconds
+            )
+    worst_group, worst_gini = max(
+        ((group, gini(values)) for group, values in groups.items()), key=lambda p: p[1]
+    )
     return DayResult(
-        name, lost / worth, sum(call.abandoned for call in impatient) / len(impatient), waits,
-        day.capacity_violations, day.idle_violations, day.checks, worst_gini, worst_group, day.decisions,
+        name,
+        lost / worth,
+        sum(call.abandoned for call in impatient) / len(impatient),
+        waits,
+        day.capacity_violations,
+        day.idle_violations,
+        day.checks,
+        worst_gini,
+        worst_group,
+        day.decisions,
         time.perf_counter() - started,
     )
 
 
 def bench_day(seed: int) -> None:
     staff = sum(profile.agents for profile in B3_PROFILES)
-    print(f"\nB3 omnichannel day: {staff} agents in {len(B3_PROFILES)} skill profiles and {len(B3_SHIFTS)} shifts, "
-          "tiers 2/8/30/60 %, lognormal handling, offers accepted in 2 s, 3 % declined")
+    print(
+        f"\nB3 omnichannel day: {staff} agents in {len(B3_PROFILES)} skill profiles "
+        f"and {len(B3_SHIFTS)} shifts, "
+        "tiers 2/8/30/60 %, lognormal handling, offers accepted in 2 s, 3 % declined"
+    )
     strict = PriorityOffsets(
         tier={Tier.PLATINUM: 3e6, Tier.GOLD: 2e6, Tier.SILVER: 1e6, Tier.BRONZE: 0.0}, max_total=3e6
     )
@@ -732,18 +799,35 @@ def bench_day(seed: int) -> None:
     )
     results = {name: run_day(name, policy, seed) for name, policy in policies}
     channels = [load.channel for load in B3_LOADS]
-    print(f"  {'policy':<19}{'value-lost':>11}{'abandoned':>10}" + "".join(f"{c:>9}" for c in channels)
-          + f"{'cap.viol':>9}{'idle':>6}{'gini':>7}")
+    print(
+        f"  {'policy':<19}{'value-lost':>11}{'abandoned':>10}"
+        + "".join(f"{c:>9}" for c in channels)
+        + f"{'cap.viol':>9}{'idle':>6}{'gini':>7}"
+    )
     for result in results.values():
-        print(f"  {result.name:<19}{result.value_abandonment:>10.2%}{result.abandonment:>10.2%}"
-              + "".join(f"{result.waits[c]:>8.1f}s" for c in channels)
-              + f"{result.capacity_violations:>9}{result.idle_violations:>6}{result.worst_gini:>7.3f}"
-              + f"  ({result.decisions} decisions, {result.seconds:.1f} s)")
+        print(
+            f"  {result.name:<19}{result.value_abandonment:>10.2%}{result.abandonment:>10.2%}"
+            + "".join(f"{result.waits[c]:>8.1f}s" for c in channels)
+            + f"{result.capacity_violations:>9}{result.idle_violations:>6}{result.worst_gini:>7.3f}"
+            + f"  ({result.decisions} decisions, {result.seconds:.1f} s)"
+        )
     router, fcfs = results["value_aging"], results["fcfs_longest_idle"]
-    print(f"  idle checks every 10 simulated seconds: {router.checks}; widest occupancy spread in {router.worst_group}")
-    reduction = (1.0 - router.value_abandonment / fcfs.value_abandonment) * 100 if fcfs.value_abandonment else 0.0
+    print(
+        f"  idle checks every 10 simulated seconds: {router.checks}; "
+        f"widest occupancy spread in {router.worst_group}"
+    )
+    reduction = (
+        (1.0 - router.value_abandonment / fcfs.value_abandonment) * 100 if fcfs.value_abandonment else 0.0
+    )
     target("b3_value_abandonment_reduction", reduction, ">=", 50.0, "%", 1)
-    target("b3_capacity_violations", float(sum(r.capacity_violations for r in results.values())), "<=", 0.0, "", 0)
+    target(
+        "b3_capacity_violations",
+        float(sum(r.capacity_violations for r in results.values())),
+        "<=",
+        0.0,
+        "",
+        0,
+    )
     target("b3_idle_while_eligible_waits", float(router.idle_violations), "<=", 0.0, "", 0)
     target("b3_occupancy_gini_within_profile", router.worst_gini, "<=", 0.03, "", 3)
 

@@ -94,6 +94,29 @@ class IngestSection(BaseModel):
     reopen_window_hours: float = Field(default=168, ge=0)
 
 
+class TwilioSection(BaseModel):
+    """SMS and phone through Twilio; on when an account SID and auth token are set (both from the environment:
+    HUB_TWILIO__ACCOUNT_SID, HUB_TWILIO__AUTH_TOKEN)."""
+
+    account_sid: str = ""
+    auth_token: SecretStr | None = None
+    api_base_url: str = "https://api.twilio.com"
+    sms_from: str = ""
+    messaging_service_sid: str = ""
+    media_hosts: list[str] = Field(default_factory=lambda: ["api.twilio.com"])
+    request_timeout_seconds: float = Field(default=15.0, gt=0)
+    voice_caller_id: str = ""
+    voice_queue_name: str = "support"
+    voice_agent_ring_seconds: int = Field(default=20, ge=5, le=120)
+    voice_voicemail_after_seconds: int = Field(default=90, ge=0)
+    voice_voicemail_max_seconds: int = Field(default=180, ge=10)
+    voice_hold_music_url: str = ""
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.account_sid and self.auth_token and self.auth_token.get_secret_value())
+
+
 class WebSection(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -107,6 +130,7 @@ class Settings(BaseSettings):
     database: DatabaseSection = DatabaseSection()
     jobs: JobsSection = JobsSection()
     ingest: IngestSection = IngestSection()
+    twilio: TwilioSection = TwilioSection()
     web: WebSection = WebSection()
 
     @classmethod

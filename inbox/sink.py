@@ -6,9 +6,10 @@ import logging
 
 from channels.base import ChannelName, DeliveryUpdate, InboundMessage
 from inbox.actions.delivery import do_apply_delivery_update
-from inbox.actions.ingest import IngestOutcome, IngestRejected, do_ingest
+from inbox.actions.ingest import IngestOutcome, IngestRejected
 from inbox.actions.quarantine import do_quarantine
 from inbox.blobs import BlobStore
+from inbox.ingest_batcher import IngestBatcher
 from inbox.settings import Settings
 from inbox.store import Store
 
@@ -20,13 +21,15 @@ class StoreSink:
         self.store = store
         self.blobs = blobs
         self.settings = settings
+        # Concurrent webhooks share transactions (group commit) instead of queueing for one each.
+        self.batcher = IngestBatcher(store, blobs, settings)
 
     async def ingest(self, message: InboundMessage) -> None:
         await self.ingest_with_outcome(message)
 
     async def ingest_with_outcome(self, message: InboundMessage) -> IngestOutcome | None:
         try:
-            return await do_ingest(self.store, self.blobs, self.settings, message)
+            return await self.batcher.submit(message)
         except IngestRejected as rejected:
             # Quarantined with its reason already; the sender's network has nothing to retry.
             log.warning("inbound %s message quarantined: %s", message.channel.value, rejected.reason)
@@ -38,3 +41,6 @@ class StoreSink:
 
     async def quarantine(self, channel: ChannelName, raw: bytes, reason: str) -> None:
         await do_quarantine(self.store, self.blobs, self.settings, channel.value, raw, reason)
+
+    async def close(self) -> None:
+        await self.batcher.stop()

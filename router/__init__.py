@@ -1,6 +1,7 @@
 """The router: which agent takes which conversation, ordered by customer value and bounded by availability.
 
-Pure standard-library code: it is handed snapshots and returns decisions, and never touches the store or network.
+Pure standard-library code: it is handed snapshots and returns decisions, and never touches the store or
+network.
 
 Public API
 ----------
@@ -20,10 +21,12 @@ One-shot: ``decide(item, agents, now, policy=None) -> Decision`` with ``Decision
 ``Decision.offer: bool`` (true for synchronous channels: the agent must accept) and ``Decision.explanation``
 (``Explanation.to_dict()`` is JSON-ready).
 
-Engine: ``RoutingEngine(policy)`` with events ``upsert_agent``, ``remove_agent``, ``set_presence``, ``heartbeat``,
+Engine: ``RoutingEngine(policy)`` with events ``upsert_agent``, ``remove_agent``, ``set_presence``,
+``heartbeat``,
 ``set_capacity``, ``shift_started``, ``shift_ended``, ``set_schedule_state``, ``sync_schedules``,
 ``conversation_arrived``, ``conversation_started``, ``conversation_resolved``, ``conversation_withdrawn``,
-``offer_accepted`` (returns bool), ``offer_declined``, ``tick``; each returns the ``list[Decision]`` it caused.
+``offer_accepted`` (returns bool), ``offer_declined``, ``tick``; each returns the ``list[Decision]`` it
+caused.
 ``restore_assignment`` rebuilds held work at start-up; ``next_deadline()`` tells when to call ``tick`` next;
 ``explain(conversation_id, now)`` gives a full trace of a waiting conversation.
 

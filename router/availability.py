@@ -1,7 +1,7 @@
 """Agent availability: presence with heartbeats, and weekly shifts and breaks in the agent's own time zone.
 
-Times handed to the router are POSIX seconds (``datetime.timestamp()``); only the schedule is read in local time,
-so a shift "09:00–17:00 Europe/Berlin" stays 09:00–17:00 across daylight-saving changes.
+Times handed to the router are POSIX seconds (``datetime.timestamp()``); only the schedule is read in local
+time, so a shift "09:00–17:00 Europe/Berlin" stays 09:00–17:00 across daylight-saving changes.
 """
 
 from __future__ import annotations
@@ -26,7 +26,11 @@ def effective_presence(
     """A silent client is treated as away rather than offline: the agent may only have lost the connection, so
     their conversations stay theirs but no new work is sent. ``last_heartbeat=None`` means heartbeats are not
     tracked for this agent (a phone-only seat, a test)."""
-    if presence is Presence.ONLINE and last_heartbeat is not None and now - last_heartbeat > heartbeat_timeout:
+    if (
+        presence is Presence.ONLINE
+        and last_heartbeat is not None
+        and now - last_heartbeat > heartbeat_timeout
+    ):
         return Presence.AWAY
     return presence
 
@@ -38,8 +42,8 @@ def _zone(name: str) -> ZoneInfo:
 
 @dataclass(frozen=True, slots=True)
 class WeeklyWindow:
-    """A recurring window: ``weekday`` 0 is Monday. An ``end`` at or before ``start`` runs past midnight into the
-    next day, so a night shift is one window."""
+    """A recurring window: ``weekday`` 0 is Monday. An ``end`` at or before ``start`` runs past midnight
+    into the next day, so a night shift is one window."""
 
     weekday: int
     start: time
@@ -86,7 +90,9 @@ def is_working(shifts: tuple[WeeklyWindow, ...], breaks: tuple[WeeklyWindow, ...
     return on_shift and not any(pause.contains(now) for pause in breaks)
 
 
-def schedule_reason(shifts: tuple[WeeklyWindow, ...], breaks: tuple[WeeklyWindow, ...], now: float) -> str | None:
+def schedule_reason(
+    shifts: tuple[WeeklyWindow, ...], breaks: tuple[WeeklyWindow, ...], now: float
+) -> str | None:
     """Why the schedule keeps an agent from work right now, in the words an explanation uses."""
     if shifts and not any(shift.contains(now) for shift in shifts):
         return "off_shift"

@@ -1,8 +1,8 @@
 """Per-channel capacity with weights.
 
-Capacity is counted in integer units so that mixed loads add up exactly: with the defaults an agent has 30 units,
-a phone call costs all 30 (it takes the agent whole), a chat 10 (three at a time) and an email, SMS or fax 3 (ten at
-a time). Per-channel limits cap a channel below what the units alone would allow.
+Capacity is counted in integer units so that mixed loads add up exactly: with the defaults an agent has 30
+units, a phone call costs all 30 (it takes the agent whole), a chat 10 (three at a time) and an email, SMS or
+fax 3 (ten at a time). Per-channel limits cap a channel below what the units alone would allow.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ class CapacityProfile:
         return sum(self.weights.get(channel, 0) * count for channel, count in load.items())
 
     def fits(self, channel: str, load: Mapping[str, int], units_used: int | None = None) -> bool:
-        """Whether one more conversation on ``channel`` fits beside ``load``; ``units_used`` may be passed when
-        the caller already keeps the running sum."""
+        """Whether one more conversation on ``channel`` fits beside ``load``; ``units_used`` may be passed
+        when the caller already keeps the running sum."""
         weight = self.weights.get(channel)
         if weight is None:
             return False

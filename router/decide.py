@@ -1,7 +1,8 @@
 """The one-shot decision: given one conversation and every agent, who takes it now and why.
 
-This is the reference semantics. ``RoutingEngine`` reaches the same choices through indexes; this function looks at
-every agent, which is what makes its explanation complete (every agent appears with the filter that removed it).
+This is the reference semantics. ``RoutingEngine`` reaches the same choices through indexes; this function
+looks at every agent, which is what makes its explanation complete (every agent appears with the filter that
+removed it).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ def strategy_rank(
 
 
 def strategy_score(strategy: SelectionStrategy, rank: tuple[float, float], now: float) -> float:
-    """The rank as a number a person reads with "higher is better": idle seconds, negated load or free units."""
+    """The rank as a number a person reads with "higher is better": idle seconds, negated load or free
+    units."""
     if strategy is SelectionStrategy.LONGEST_IDLE:
         return now - rank[0]
     return -rank[0]
@@ -38,7 +40,9 @@ def _reachable(agent: AgentSnapshot, now: float, policy: RouterPolicy) -> bool:
     return presence is not Presence.OFFLINE and schedule_reason(agent.shifts, agent.breaks, now) is None
 
 
-def owner_reachable(item: WorkItem, agents: Iterable[AgentSnapshot], now: float, policy: RouterPolicy) -> bool:
+def owner_reachable(
+    item: WorkItem, agents: Iterable[AgentSnapshot], now: float, policy: RouterPolicy
+) -> bool:
     preferred = set(item.preferred_agents())
     return any(agent.agent_id in preferred and _reachable(agent, now, policy) for agent in agents)
 
@@ -73,8 +77,8 @@ def decide(
 ) -> Decision:
     """Choose an agent for ``item`` among ``agents`` at ``now`` (POSIX seconds).
 
-    The innermost ring with a candidate wins (the owner before the team before anyone with the skills), then the
-    policy's strategy, then the lowest agent id so the outcome never depends on input order.
+    The innermost ring with a candidate wins (the owner before the team before anyone with the skills), then
+    the policy's strategy, then the lowest agent id so the outcome never depends on input order.
     """
     policy = policy or RouterPolicy()
     agents = list(agents)
@@ -100,9 +104,12 @@ def decide(
         strategy=policy.strategy.value,
         verdicts=tuple(verdicts),
         chosen_agent_id=chosen,
-        reason="no eligible agent with free capacity" if chosen is None else f"{policy.strategy.value} in ring",
+        reason="no eligible agent with free capacity"
+        if chosen is None
+        else f"{policy.strategy.value} in ring",
         boosts=item.boosts.active(),
         tier=item.tier.name.lower(),
     )
-    return Decision(item.conversation_id, chosen, chosen is not None and policy.is_synchronous(item.channel),
-                    explanation)
+    return Decision(
+        item.conversation_id, chosen, chosen is not None and policy.is_synchronous(item.channel), explanation
+    )

@@ -1,9 +1,10 @@
 """The routing engine: the live queue and agent state, kept current by events, deciding in O(log n) per event.
 
-Every event method returns the decisions it caused (possibly several: an agent coming online drains the queue up to
-their capacity). The caller applies them to the store and reports back: offers are answered with
-``offer_accepted`` or ``offer_declined``; work that ends with ``conversation_resolved``. Timers (offer timeouts,
-widening rings, lost heartbeats) fire in ``tick(now)``; ``next_deadline()`` says when the next one is due.
+Every event method returns the decisions it caused (possibly several: an agent coming online drains the queue
+up to their capacity). The caller applies them to the store and reports back: offers are answered with
+``offer_accepted`` or ``offer_declined``; work that ends with ``conversation_resolved``. Timers (offer
+timeouts, widening rings, lost heartbeats) fire in ``tick(now)``; ``next_deadline()`` says when the next one
+is due.
 
 The engine is single-threaded and holds each conversation in exactly one state, so it never assigns one twice;
 several processes sharing a store still need the store's own atomic claim.
@@ -54,13 +55,24 @@ class RoutingEngine:
         agent = self._agents.get(snapshot.agent_id)
         if agent is None:
             agent = LiveAgent(
-                snapshot.agent_id, snapshot.team_id, snapshot.skills, snapshot.languages, snapshot.capacity,
-                snapshot.presence, snapshot.shifts, snapshot.breaks, available_since=snapshot.available_since,
+                snapshot.agent_id,
+                snapshot.team_id,
+                snapshot.skills,
+                snapshot.languages,
+                snapshot.capacity,
+                snapshot.presence,
+                snapshot.shifts,
+                snapshot.breaks,
+                available_since=snapshot.available_since,
             )
             self._agents[snapshot.agent_id] = agent
         else:
             self._index.detach(agent)
-            agent.team_id, agent.skills, agent.languages = snapshot.team_id, snapshot.skills, snapshot.languages
+            agent.team_id, agent.skills, agent.languages = (
+                snapshot.team_id,
+                snapshot.skills,
+                snapshot.languages,
+            )
             agent.capacity, agent.presence = snapshot.capacity, snapshot.presence
             agent.shifts, agent.breaks = snapshot.shifts, snapshot.breaks
         reason = schedule_reason(agent.shifts, agent.breaks, now)
@@ -69,8 +81,12 @@ class RoutingEngine:
         if snapshot.last_heartbeat is not None:
             agent.last_heartbeat = snapshot.last_heartbeat
             agent.heartbeat_lost = now - snapshot.last_heartbeat > self.policy.heartbeat_timeout_seconds
-            self._push_timer(snapshot.last_heartbeat + self.policy.heartbeat_timeout_seconds, _HEARTBEAT_DUE,
-                             agent.agent_id, 0)
+            self._push_timer(
+                snapshot.last_heartbeat + self.policy.heartbeat_timeout_seconds,
+                _HEARTBEAT_DUE,
+                agent.agent_id,
+                0,
+            )
         agent.update_accepting()
         self._index.attach(agent)
         return self._agent_changed(agent, now)
@@ -111,7 +127,8 @@ class RoutingEngine:
         return self._agent_changed(agent, now)
 
     def set_schedule_state(self, agent_id: int, on_shift: bool, on_break: bool, now: float) -> list[Decision]:
-        """Shift and break events. Ending a shift releases unstarted work like going offline; a break keeps it."""
+        """Shift and break events. Ending a shift releases unstarted work like going offline; a break keeps
+        it."""
         agent = self._agents.get(agent_id)
         if agent is None or (agent.on_shift, agent.on_break) == (on_shift, on_break):
             return []
@@ -180,7 +197,8 @@ class RoutingEngine:
         return self.conversation_resolved(conversation_id, now)
 
     def offer_accepted(self, conversation_id: int, agent_id: int, now: float) -> bool:
-        """False when the offer is no longer open (timed out, withdrawn): the agent must be told it is gone."""
+        """False when the offer is no longer open (timed out, withdrawn): the agent must be told it is
+        gone."""
         conversation = self._conversations.get(conversation_id)
         if conversation is None or conversation.status is not ConversationStatus.OFFERED:
             return False
@@ -231,7 +249,9 @@ class RoutingEngine:
         while timers and timers[0][2] != _HEARTBEAT_DUE:
             conversation = self._conversations.get(timers[0][3])
             if conversation is not None and conversation.generation == timers[0][4]:
-                awaits = ConversationStatus.WAITING if timers[0][2] == _RING_OPENS else ConversationStatus.OFFERED
+                awaits = (
+                    ConversationStatus.WAITING if timers[0][2] == _RING_OPENS else ConversationStatus.OFFERED
+                )
                 if conversation.status is awaits:
                     break
             heapq.heappop(timers)
@@ -254,7 +274,8 @@ class RoutingEngine:
         return list(self._agents)
 
     def explain(self, conversation_id: int, now: float) -> Explanation:
-        """A full trace over every agent, as ``decide`` would give it, for a supervisor asking "why still here?"."""
+        """A full trace over every agent, as ``decide`` would give it, for a supervisor asking "why still
+        here?"."""
         conversation = self._conversations[conversation_id]
         item = conversation.item
         if conversation.declined:
@@ -267,8 +288,16 @@ class RoutingEngine:
             if not (agent.on_shift and not agent.on_break)
         )
         return Explanation(
-            traced.conversation_id, now, conversation.ring.label, conversation.key, traced.strategy,
-            traced.verdicts + absent, traced.chosen_agent_id, traced.reason, traced.boosts, traced.tier,
+            traced.conversation_id,
+            now,
+            conversation.ring.label,
+            conversation.key,
+            traced.strategy,
+            traced.verdicts + absent,
+            traced.chosen_agent_id,
+            traced.reason,
+            traced.boosts,
+            traced.tier,
         )
 
     # -- internals ------------------------------------------------------------------------------------------
@@ -293,8 +322,8 @@ class RoutingEngine:
         return False
 
     def _enqueue(self, conversation: LiveConversation, now: float) -> Decision | None:
-        """(Re)enter the queue with the original key, in the ring the elapsed wait has reached, and try to place
-        it at once. A fresh generation retires every older heap entry and timer of the conversation."""
+        """(Re)enter the queue with the original key, in the ring the elapsed wait has reached, and try to
+        place it at once. A fresh generation retires every older heap entry and timer of the conversation."""
         item = conversation.item
         conversation.generation = next(self._generation)
         conversation.status, conversation.agent_id = ConversationStatus.WAITING, None
@@ -325,11 +354,19 @@ class RoutingEngine:
 
     def _levels(self, item: WorkItem, ring: Ring) -> list[tuple[Ring, list[Pool]]]:
         """The pools an item waits in, cached per routing profile: most conversations share a handful."""
-        profile = (item.channel, item.language, item.team_id, item.required_skills, item.preferred_agents(), ring)
+        profile = (
+            item.channel,
+            item.language,
+            item.team_id,
+            item.required_skills,
+            item.preferred_agents(),
+            ring,
+        )
         levels = self._levels_by_profile.get(profile)
         if levels is None:
             levels = [
-                (level, [self._index.pool(key) for key in keys]) for level, keys in pool_keys_by_ring(item, ring)
+                (level, [self._index.pool(key) for key in keys])
+                for level, keys in pool_keys_by_ring(item, ring)
             ]
             self._levels_by_profile[profile] = levels
         return levels
@@ -366,8 +403,10 @@ class RoutingEngine:
                         head = self._current_head(pool, agent.agent_id)
                         if head is None:
                             continue
-                    if best is None or head.key < best.key or (
-                        head.key == best.key and head.sequence < best.sequence
+                    if (
+                        best is None
+                        or head.key < best.key
+                        or (head.key == best.key and head.sequence < best.sequence)
                     ):
                         best, best_pool = head, pool
             if best is None or best_pool is None:
@@ -377,7 +416,9 @@ class RoutingEngine:
                 best_pool.waiting.pop()  # now, while it is at hand, rather than when it turns up stale
             ring = innermost_ring(agent.agent_id, agent.team_id, agent.skills, best.item, best.ring)
             decisions.append(
-                self._assign(best, agent, ring or best.ring, now, "capacity freed: next in queue", refresh=False)
+                self._assign(
+                    best, agent, ring or best.ring, now, "capacity freed: next in queue", refresh=False
+                )
             )
         return decisions
 
@@ -449,8 +490,8 @@ class RoutingEngine:
         reason: str,
         refresh: bool = True,
     ) -> Decision:
-        """Give the conversation to the agent. ``refresh=False`` defers re-indexing the agent to the caller, who
-        is about to change them again (a drain taking several conversations in a row)."""
+        """Give the conversation to the agent. ``refresh=False`` defers re-indexing the agent to the
+        caller, who is about to change them again (a drain taking several conversations in a row)."""
         item = conversation.item
         offer = item.channel in self._synchronous
         conversation.status = ConversationStatus.OFFERED if offer else ConversationStatus.ASSIGNED
@@ -458,8 +499,12 @@ class RoutingEngine:
         verdicts: tuple[AgentVerdict, ...] = ()
         boosts: tuple[str, ...] = ()
         if self.policy.explain:
-            rank = strategy_rank(self.policy.strategy, agent.units_used,
-                                 agent.capacity.total_units - agent.units_used, agent.available_since)
+            rank = strategy_rank(
+                self.policy.strategy,
+                agent.units_used,
+                agent.capacity.total_units - agent.units_used,
+                agent.available_since,
+            )
             score = strategy_score(self.policy.strategy, rank, now)
             verdicts = (AgentVerdict(agent.agent_id, None, score, _RING_LABELS[ring]),)
             boosts = _active_boosts(item.boosts)
@@ -467,11 +512,23 @@ class RoutingEngine:
         if refresh:
             self._index.refresh(agent)
         if offer:
-            self._push_timer(now + self.policy.offer_timeout_seconds, _OFFER_EXPIRES, item.conversation_id,
-                             conversation.generation)
+            self._push_timer(
+                now + self.policy.offer_timeout_seconds,
+                _OFFER_EXPIRES,
+                item.conversation_id,
+                conversation.generation,
+            )
         explanation = Explanation(
-            item.conversation_id, now, _RING_LABELS[conversation.ring], conversation.key, self._strategy_name,
-            verdicts, agent.agent_id, reason, boosts, _TIER_LABELS[item.tier],
+            item.conversation_id,
+            now,
+            _RING_LABELS[conversation.ring],
+            conversation.key,
+            self._strategy_name,
+            verdicts,
+            agent.agent_id,
+            reason,
+            boosts,
+            _TIER_LABELS[item.tier],
         )
         return Decision(item.conversation_id, agent.agent_id, offer, explanation)
 

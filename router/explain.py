@@ -1,7 +1,7 @@
 """Decision explanations: plain data a supervisor can read and the store can keep as JSON.
 
-These records are built on every decision, so they are plain slotted dataclasses: a frozen one costs several times
-as much to construct. Treat them as values all the same.
+These records are built on every decision, so they are plain slotted dataclasses: a frozen one costs several
+times as much to construct. Treat them as values all the same.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ class Filter:
 
 @dataclass(slots=True)
 class AgentVerdict:
-    """One agent looked at: ``removed_by`` names the filter that excluded them, or is None for a candidate, which
-    then carries a ``score`` (higher is better) and the ``ring`` it was eligible through."""
+    """One agent looked at: ``removed_by`` names the filter that excluded them, or is None for a candidate,
+    which then carries a ``score`` (higher is better) and the ``ring`` it was eligible through."""
 
     agent_id: int
     removed_by: str | None = None

@@ -1,8 +1,9 @@
-"""The engine's indexes: which pools exist, which agents belong to each, and the cheap look-ups a decision needs.
+"""The engine's indexes: which pools exist, which agents belong to each, and the look-ups a decision needs.
 
-An agent belongs to a pool when they could ever take its conversations (channel, language, ring criterion); whether
-they can take one *now* (presence, shift, capacity) is checked when their entry reaches the top of the pool's
-``ready`` heap. So pool membership changes only when an agent's profile changes, never on every assignment.
+An agent belongs to a pool when they could ever take its conversations (channel, language, ring criterion);
+whether they can take one *now* (presence, shift, capacity) is checked when their entry reaches the top of
+the pool's ``ready`` heap. So pool membership changes only when an agent's profile changes, never on every
+assignment.
 """
 
 from __future__ import annotations
@@ -190,7 +191,8 @@ class PoolIndex:
         return found
 
     def waiting_in(self, key: PoolKey, visit: Callable[[int, int], None]) -> None:
-        """Call ``visit(conversation_id, generation)`` for every entry of a pool's queue, stale ones included."""
+        """Call ``visit(conversation_id, generation)`` for every entry of a pool's queue, stale ones
+        included."""
         pool = self.pools.get(key)
         if pool is not None:
             for entry in list(pool.waiting):  # a copy: ``visit`` may re-queue

@@ -1,10 +1,11 @@
 """A priority queue for aging keys: one first-in-first-out lane per offset, plus a small heap for latecomers.
 
 A conversation's key is its arrival time minus an offset drawn from a short list (one per tier and boost
-combination). Conversations with the same offset arrive in key order, so each lane is already sorted and a plain
-deque serves it: push and pop are O(1) and touch only the ends, where a binary heap of a million entries would
-chase pointers through memory on every pop. The queue's head is the smallest lane head, cached. Entries that come
-back out of order (a declined offer, work handed back by an agent who left) go to the ``late`` heap instead.
+combination). Conversations with the same offset arrive in key order, so each lane is already sorted and a
+plain deque serves it: push and pop are O(1) and touch only the ends, where a binary heap of a million entries
+would chase pointers through memory on every pop. The queue's head is the smallest lane head, cached. Entries
+that come back out of order (a declined offer, work handed back by an agent who left) go to the ``late`` heap
+instead.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The engine's mutable records of agents and conversations, kept apart from the frozen snapshots it is fed."""
+"""The engine's mutable records of agents and conversations, kept apart from the frozen snapshots it is
+fed."""
 
 from __future__ import annotations
 
@@ -68,7 +69,10 @@ class LiveAgent:
 
     def update_accepting(self) -> None:
         self.accepting = (
-            self.presence is Presence.ONLINE and not self.heartbeat_lost and self.on_shift and not self.on_break
+            self.presence is Presence.ONLINE
+            and not self.heartbeat_lost
+            and self.on_shift
+            and not self.on_break
         )
 
     @property
@@ -102,7 +106,9 @@ class LiveAgent:
     def snapshot(self) -> AgentSnapshot:
         return AgentSnapshot(
             agent_id=self.agent_id,
-            presence=Presence.AWAY if self.heartbeat_lost and self.presence is Presence.ONLINE else self.presence,
+            presence=Presence.AWAY
+            if self.heartbeat_lost and self.presence is Presence.ONLINE
+            else self.presence,
             last_heartbeat=None,
             shifts=(),
             breaks=(),

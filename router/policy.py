@@ -16,9 +16,9 @@ class SelectionStrategy(StrEnum):
 
 
 class Ring(IntEnum):
-    """Who may take a conversation, narrowest first. Rings are cumulative: the team ring still admits the owner,
-    the skill ring still admits the team. Required skills apply from the skill ring on; the team knows the account
-    and is trusted with it regardless."""
+    """Who may take a conversation, narrowest first. Rings are cumulative: the team ring still admits the
+    owner, the skill ring still admits the team. Required skills apply from the skill ring on; the team knows
+    the account and is trusted with it regardless."""
 
     OWNER = 0
     TEAM = 1
@@ -36,10 +36,10 @@ def _synchronous_channels() -> frozenset[str]:
 
 @dataclass(frozen=True, slots=True)
 class RouterPolicy:
-    """Defaults suit a mixed centre. Ring times count from arrival: the owner (or last agent) is waited for up to
-    ``owner_preference_seconds``, the team up to ``team_preference_seconds``, agents with the required skills up to
-    ``skill_preference_seconds``; after that anyone who handles the channel and language may take it. ``None``
-    holds a ring for ever (never relax skills, for instance)."""
+    """Defaults suit a mixed centre. Ring times count from arrival: the owner (or last agent) is waited for
+    up to ``owner_preference_seconds``, the team up to ``team_preference_seconds``, agents with the required
+    skills up to ``skill_preference_seconds``; after that anyone who handles the channel and language may take
+    it. ``None`` holds a ring for ever (never relax skills, for instance)."""
 
     strategy: SelectionStrategy = SelectionStrategy.LONGEST_IDLE
     offsets: PriorityOffsets = field(default_factory=PriorityOffsets)
@@ -58,8 +58,9 @@ class RouterPolicy:
 def ring_schedule(item: WorkItem, policy: RouterPolicy, owner_reachable: bool) -> list[tuple[Ring, float]]:
     """The rings the item passes through and the moment each one opens.
 
-    The owner ring is skipped when there is nobody to wait for (no owner, or the owner cannot be reached: offline
-    or off shift), and the team ring when the item names no team; waiting for someone absent only adds delay.
+    The owner ring is skipped when there is nobody to wait for (no owner, or the owner cannot be reached:
+    offline or off shift), and the team ring when the item names no team; waiting for someone absent only adds
+    delay.
     """
     rings: list[tuple[Ring, float]] = []
     opens_at = item.arrived_at
@@ -93,7 +94,8 @@ def current_ring(item: WorkItem, policy: RouterPolicy, now: float, owner_reachab
 def innermost_ring(
     agent_id: int, team_id: int | None, skills: frozenset[str], item: WorkItem, widest: Ring
 ) -> Ring | None:
-    """The narrowest ring, up to ``widest``, through which this agent may take the item; None if none admits."""
+    """The narrowest ring, up to ``widest``, through which this agent may take the item; None if none
+    admits."""
     if agent_id in item.preferred_agents():
         return Ring.OWNER
     if widest >= Ring.TEAM and item.team_id is not None and team_id == item.team_id:

@@ -1,9 +1,10 @@
 """Pools: one per group of interchangeable agents for one channel and language, each holding two heaps.
 
-``waiting`` orders conversations by priority key (see ``router.lanes``); ``ready`` orders agents who could take one more conversation of
-the pool's channel by the selection strategy. Both delete lazily: an entry carries the generation (for a
-conversation) or version (for an agent) it was pushed with, and a mismatch when it reaches the top means it is
-stale and is dropped. That keeps every event at O(log n) instead of a search through the heap.
+``waiting`` orders conversations by priority key (see ``router.lanes``); ``ready`` orders agents who could
+take one more conversation of the pool's channel by the selection strategy. Both delete lazily: an entry
+carries the generation (for a conversation) or version (for an agent) it was pushed with, and a mismatch when
+it reaches the top means it is stale and is dropped. That keeps every event at O(log n) instead of a search
+through the heap.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ class PoolKind(StrEnum):
 
 
 class PoolKey(NamedTuple):
-    """A tuple, because pool keys are hashed on every event and tuples hash fastest. ``group`` is the owner's agent id, the team id, the required skill set, or None for everyone."""
+    """A tuple, because pool keys are hashed on every event and tuples hash fastest. ``group`` is the owner's
+    agent id, the team id, the required skill set, or None for everyone."""
 
     kind: PoolKind
     channel: str

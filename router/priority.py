@@ -1,8 +1,8 @@
 """Queue order: a conversation's priority key is its arrival time minus an offset earned by tier and boosts.
 
-A time offset rather than a strict class order is what keeps low tiers from starving: a bronze conversation that
-has waited longer than the platinum offset is served before a platinum one that just arrived. The key is computed
-once, at arrival, so a conversation never loses its place while it waits (a declined offer included).
+A time offset rather than a strict class order is what keeps low tiers from starving: a bronze conversation
+that has waited longer than the platinum offset is served before a platinum one that just arrived. The key is
+computed once, at arrival, so a conversation never loses its place while it waits (a declined offer included).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from router.value import Tier
 class Boosts:
     """Reasons to serve a conversation sooner than its tier alone would.
 
-    ``sla_at_risk`` is set by whoever watches the deadlines; a new key is only computed when the conversation is
-    routed again, so a boost raised while waiting is applied by withdrawing and re-adding it.
+    ``sla_at_risk`` is set by whoever watches the deadlines; a new key is only computed when the conversation
+    is routed again, so a boost raised while waiting is applied by withdrawing and re-adding it.
     """
 
     open_complaint: bool = False

@@ -1,4 +1,5 @@
-"""The two snapshots the router is handed: an agent as the store sees them now, and a conversation to place."""
+"""The two snapshots the router is handed: an agent as the store sees them now, and a conversation to
+place."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ class AgentSnapshot:
     """An agent's routing-relevant state.
 
     ``languages`` empty means the agent is not restricted by language; ``load`` counts conversations held per
-    channel, offers still awaiting an answer included, since an offer reserves its capacity. ``available_since``
-    is when the agent last took or released work, which is what "longest idle" compares.
+    channel, offers still awaiting an answer included, since an offer reserves its capacity.
+    ``available_since`` is when the agent last took or released work, which is what "longest idle" compares.
     """
 
     agent_id: int
@@ -40,9 +41,10 @@ class AgentSnapshot:
 
 @dataclass(frozen=True, slots=True)
 class WorkItem:
-    """A conversation waiting for an agent. ``channel`` is the channel name ("email", "sms", "phone", "webchat",
-    "fax"); ``arrived_at`` is when it started waiting, in POSIX seconds; ``declined_by`` lists agents who already
-    refused or let an offer of it time out."""
+    """A conversation waiting for an agent. ``channel`` is the channel name ("email", "sms", "phone",
+    "webchat",
+    "fax"); ``arrived_at`` is when it started waiting, in POSIX seconds; ``declined_by`` lists agents who
+    already refused or let an offer of it time out."""
 
     conversation_id: int
     channel: str

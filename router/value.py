@@ -1,8 +1,8 @@
 """Customer value: one score from realised, potential and model value minus the cost to serve, and the tiers,
 key-account flag and relationship class derived from it.
 
-The service level follows the customer's value, so everything the router orders by starts here. The figures are
-recomputed off the hot path (a scheduled job); the router only ever sees the resulting ``Tier`` and flags.
+The service level follows the customer's value, so everything the router orders by starts here. The figures
+are recomputed off the hot path (a scheduled job); the router only ever sees the resulting ``Tier`` and flags.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ class Tier(IntEnum):
 class ValueWeights:
     """How much each part of value counts. Money is in one currency unit throughout.
 
-    Potential value is discounted because it is a forecast; model value (referrals, reviews) is discounted further
-    because its money equivalent is the least certain of the three.
+    Potential value is discounted because it is a forecast; model value (referrals, reviews) is discounted
+    further because its money equivalent is the least certain of the three.
     """
 
     realised: float = 1.0
@@ -92,8 +92,9 @@ def tier_by_threshold(score: float, thresholds: TierThresholds = TierThresholds(
 class TierShares:
     """Shares of the customer base per tier, from the top.
 
-    The defaults follow the 80/20 rule of thumb: platinum and gold together are the top 20 % that carry most of the
-    profit, split 5 + 15 so the very top still stands out; silver is the next 30 %, bronze the remaining half.
+    The defaults follow the 80/20 rule of thumb: platinum and gold together are the top 20 % that carry most
+    of the profit, split 5 + 15 so the very top still stands out; silver is the next 30 %, bronze the
+    remaining half.
     """
 
     platinum: float = 0.05
@@ -109,8 +110,8 @@ class TierShares:
 def tiers_by_percentile(scores: Mapping[int, float], shares: TierShares = TierShares()) -> dict[int, Tier]:
     """Rank customers by score and cut the ranking at the configured shares.
 
-    Ties at a cut go to the higher tier so equal customers never land in different tiers; the id breaks ties only
-    for the ranking order, never for the tier.
+    Ties at a cut go to the higher tier so equal customers never land in different tiers; the id breaks ties
+    only for the ranking order, never for the tier.
     """
     ranked: Sequence[tuple[int, float]] = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
     count = len(ranked)
@@ -119,9 +120,7 @@ def tiers_by_percentile(scores: Mapping[int, float], shares: TierShares = TierSh
         (Tier.GOLD, math.ceil(count * (shares.platinum + shares.gold))),
         (Tier.SILVER, math.ceil(count * (shares.platinum + shares.gold + shares.silver))),
     )
-    floors: list[tuple[Tier, float]] = [
-        (tier, ranked[rank - 1][1]) for tier, rank in cuts if rank > 0
-    ]
+    floors: list[tuple[Tier, float]] = [(tier, ranked[rank - 1][1]) for tier, rank in cuts if rank > 0]
     result: dict[int, Tier] = {}
     for customer_id, score in ranked:
         result[customer_id] = next((tier for tier, floor in floors if score >= floor), Tier.BRONZE)
@@ -130,7 +129,8 @@ def tiers_by_percentile(scores: Mapping[int, float], shares: TierShares = TierSh
 
 @dataclass(frozen=True, slots=True)
 class KeyAccountRule:
-    """Key accounts are high in frequency, volume and margin at once; a very high score alone also qualifies."""
+    """Key accounts are high in frequency, volume and margin at once; a very high score alone also
+    qualifies."""
 
     min_orders_per_year: float = 12.0
     min_yearly_revenue: float = 50_000.0
@@ -177,10 +177,11 @@ def relationship_class(
     churn_signals: int = 0,
     rule: RelationshipRule = RelationshipRule(),
 ) -> RelationshipClass:
-    """Classify from order history and churn signals (complaints left open, cancelled plans, competitor mentions).
+    """Classify from order history and churn signals (complaints left open, cancelled plans, competitor
+    mentions).
 
-    Someone who never ordered is a prospect however long they have been in touch; silence long enough means the
-    customer has left, and before that, silence or churn signals mark them at risk.
+    Someone who never ordered is a prospect however long they have been in touch; silence long enough means
+    the customer has left, and before that, silence or churn signals mark them at risk.
     """
     if first_order_at is None or last_order_at is None:
         return RelationshipClass.PROSPECT

@@ -37,6 +37,10 @@ def build_context(settings: Settings, channels: ChannelRegistry | None = None) -
 
 
 async def close_context(ctx: JobContext) -> None:
+    for adapter in ctx.channels:
+        close = getattr(adapter, "aclose", None)
+        if close is not None:
+            await close()
     await ctx.store.dispose()
 
 

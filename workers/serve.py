@@ -22,6 +22,7 @@ async def serve(settings: Settings, *, host: str | None = None, port: int | None
     async def stop_jobs() -> None:
         for item in processing:
             await item.stop()
+        await sink.close()
         await close_context(ctx)
 
     app = create_app(

@@ -22,6 +22,7 @@ from channels.base import InboundMessage
 from inbox.actions.quarantine import do_quarantine
 from inbox.blobs import BlobStore
 from inbox.contact_lookup import ContactMatch, resolve_contacts
+from inbox.inbound_effects import apply_consent_keywords, is_voicemail_part, merge_voicemail_parts
 from inbox.models import (
     Attachment,
     Contact,
@@ -149,6 +150,10 @@ async def _store_batch(
     for message in messages:
         unique.setdefault(_key(message), message)
     outcomes = await _already_stored(session, set(unique))
+    await merge_voicemail_parts(
+        session,
+        {outcomes[key].message_id: m for key, m in unique.items() if key in outcomes and is_voicemail_part(m)},
+    )
     fresh = [message for key, message in unique.items() if key not in outcomes]
     if not fresh:
         return outcomes
@@ -319,6 +324,7 @@ async def _record_side_rows(
     if jobs:
         await insert_ignoring_conflict(session, OutboxJob, jobs, ["key"])
         session.info["queued_jobs"] = True
+    await apply_consent_keywords(session, [(p.match.contact_id, p.message) for p in winners], now)
     latest: dict[int, _Placement] = {}
     for placement in winners:
         if not placement.message.is_automatic:

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Route
 
 from inbox.settings import Settings
 from inbox.store import Store
@@ -44,9 +44,8 @@ def create_app(
             for hook in reversed(on_shutdown):
                 await hook()
 
-    routes: list[BaseRoute] = [Route("/healthz", health, methods=["GET"])]
-    if channel_routes:
-        routes.append(Mount("/channels", routes=list(channel_routes)))
+    # Channel routes carry their full paths (/channels/<name>/…): they are signed over those exact URLs.
+    routes: list[BaseRoute] = [Route("/healthz", health, methods=["GET"]), *channel_routes]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
     app.state.store = store

@@ -18,7 +18,10 @@ def test_longest_idle_agent_wins_and_phone_is_an_offer() -> None:
     assert decision.agent_id == 2
     assert decision.offer
     assert decision.explanation.chosen_agent_id == 2
-    assert {verdict.agent_id: verdict.score for verdict in decision.explanation.candidates} == {1: 10.0, 2: 300.0}
+    assert {verdict.agent_id: verdict.score for verdict in decision.explanation.candidates} == {
+        1: 10.0,
+        2: 300.0,
+    }
 
 
 def test_email_is_assigned_directly() -> None:
@@ -41,8 +44,9 @@ def test_every_filter_is_named() -> None:
         AgentSnapshot(8, skills=frozenset({"billing"}), load={"webchat": 3}),
         AgentSnapshot(9, skills=frozenset({"billing"})),
     ]
-    item = WorkItem(1, "webchat", NOW, required_skills=frozenset({"billing"}), language="zh",
-                    declined_by=frozenset({6}))
+    item = WorkItem(
+        1, "webchat", NOW, required_skills=frozenset({"billing"}), language="zh", declined_by=frozenset({6})
+    )
     explanation = decide(item, agents, NOW).explanation
     assert explanation.removed_by(1) == Filter.PRESENCE
     assert explanation.removed_by(2) == Filter.PRESENCE

@@ -9,9 +9,16 @@ from router.explain import AgentVerdict, Decision, Explanation, Filter
 
 def sample() -> Explanation:
     return Explanation(
-        conversation_id=5, at=10.0, ring="skill", priority_key=-110.0, strategy="longest_idle",
+        conversation_id=5,
+        at=10.0,
+        ring="skill",
+        priority_key=-110.0,
+        strategy="longest_idle",
         verdicts=(AgentVerdict(1, Filter.PRESENCE, detail="away"), AgentVerdict(2, None, 30.0, "skill")),
-        chosen_agent_id=2, reason="longest_idle in ring", boosts=("open_complaint",), tier="platinum",
+        chosen_agent_id=2,
+        reason="longest_idle in ring",
+        boosts=("open_complaint",),
+        tier="platinum",
     )
 
 
@@ -21,7 +28,11 @@ def test_explanation_round_trips_through_json() -> None:
     assert data["agent_id"] == 2
     assert data["offer"] is True
     assert data["explanation"]["verdicts"][0] == {
-        "agent_id": 1, "removed_by": "presence", "score": None, "ring": None, "detail": "away",
+        "agent_id": 1,
+        "removed_by": "presence",
+        "score": None,
+        "ring": None,
+        "detail": "away",
     }
     assert data["explanation"]["boosts"] == ["open_complaint"]
 

@@ -3,19 +3,27 @@ from __future__ import annotations
 from router.policy import Ring, RouterPolicy, current_ring, innermost_ring, ring_schedule
 from router.snapshots import WorkItem
 
-POLICY = RouterPolicy(owner_preference_seconds=60.0, team_preference_seconds=180.0, skill_preference_seconds=600.0)
+POLICY = RouterPolicy(
+    owner_preference_seconds=60.0, team_preference_seconds=180.0, skill_preference_seconds=600.0
+)
 
 
 def test_full_schedule_widens_owner_team_skill_everyone() -> None:
     item = WorkItem(1, "email", 1000.0, owner_agent_id=4, team_id=2)
     assert ring_schedule(item, POLICY, owner_reachable=True) == [
-        (Ring.OWNER, 1000.0), (Ring.TEAM, 1060.0), (Ring.SKILL, 1180.0), (Ring.EVERYONE, 1600.0),
+        (Ring.OWNER, 1000.0),
+        (Ring.TEAM, 1060.0),
+        (Ring.SKILL, 1180.0),
+        (Ring.EVERYONE, 1600.0),
     ]
 
 
 def test_absent_owner_and_missing_team_are_skipped() -> None:
     item = WorkItem(1, "email", 1000.0, owner_agent_id=4)
-    assert ring_schedule(item, POLICY, owner_reachable=False) == [(Ring.SKILL, 1000.0), (Ring.EVERYONE, 1600.0)]
+    assert ring_schedule(item, POLICY, owner_reachable=False) == [
+        (Ring.SKILL, 1000.0),
+        (Ring.EVERYONE, 1600.0),
+    ]
 
 
 def test_none_holds_a_ring_for_ever() -> None:

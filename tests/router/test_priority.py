@@ -6,7 +6,9 @@ from router.value import Tier
 
 def test_higher_tier_gets_an_earlier_key() -> None:
     offsets = PriorityOffsets()
-    assert priority_key(1000.0, Tier.PLATINUM, Boosts(), offsets) < priority_key(1000.0, Tier.BRONZE, Boosts(), offsets)
+    assert priority_key(1000.0, Tier.PLATINUM, Boosts(), offsets) < priority_key(
+        1000.0, Tier.BRONZE, Boosts(), offsets
+    )
 
 
 def test_a_long_wait_beats_a_tier_offset() -> None:
@@ -18,7 +20,11 @@ def test_a_long_wait_beats_a_tier_offset() -> None:
 
 def test_boosts_add_up_and_are_capped() -> None:
     offsets = PriorityOffsets(
-        tier={Tier.BRONZE: 0.0}, open_complaint=60.0, at_risk_customer=45.0, sla_at_risk=90.0, key_account=60.0,
+        tier={Tier.BRONZE: 0.0},
+        open_complaint=60.0,
+        at_risk_customer=45.0,
+        sla_at_risk=90.0,
+        key_account=60.0,
         max_total=200.0,
     )
     assert offsets.total(Tier.BRONZE, Boosts(open_complaint=True, at_risk_customer=True)) == 105.0

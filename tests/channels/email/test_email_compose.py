@@ -134,3 +134,23 @@ def test_long_reference_chains_are_trimmed() -> None:
 def test_unknown_template_fails_loudly() -> None:
     with pytest.raises(TemplateNotFound, match="nope"):
         compose_email(_outbound(metadata={"template": "nope"}), CONFIG)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("en", "we have received your message (reference #1234)"), ("zh-CN", "我们已收到您的来信")],
+)
+def test_acknowledgement_in_the_customers_language(lang: str, expected: str) -> None:
+    outbound = _outbound(
+        text="",
+        metadata={"template": "ack", "lang": lang, "reference": "#1234", "auto_submitted": "1"},
+    )
+    message = _reparse(compose_email(outbound, CONFIG).message)
+    plain = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    assert plain is not None
+    assert html is not None
+    assert expected in plain.get_content()
+    assert expected in html.get_content()
+    assert f'lang="{lang}"' in html.get_content()
+    assert message["Auto-Submitted"] == "auto-replied"
