@@ -23,13 +23,13 @@ import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._report import target  # noqa: E402
-from channels.base import ChannelName, Identity, IdentityKind, InboundMessage, ThreadHints  # noqa: E402
-from inbox.ingest_batcher import IngestBatcher  # noqa: E402
-from inbox.blobs import BlobStore  # noqa: E402
-from inbox.migrate import upgrade  # noqa: E402
-from inbox.settings import Settings, load_settings  # noqa: E402
-from inbox.store import Store  # noqa: E402
+from bench._report import target
+from channels.base import ChannelName, Identity, IdentityKind, InboundMessage, ThreadHints
+from inbox.blobs import BlobStore
+from inbox.ingest_batcher import IngestBatcher
+from inbox.migrate import upgrade
+from inbox.settings import Settings, load_settings
+from inbox.store import Store
 
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 TEXTS = (
@@ -80,10 +80,18 @@ def make_messages(count: int, seed: int = 7, prefix: str = "") -> list[InboundMe
             earlier = f"{prefix}{number - 1}.{customer}@mail.example.com"
             thread = ThreadHints(references=(earlier,) if number else ())
         text = rng.choice(TEXTS)
-        raw = (f"From: {sender.value}\r\nMessage-ID: <{external}>\r\nSubject: {subject}\r\n\r\n{text}\r\n").encode()
+        raw = (
+            f"From: {sender.value}\r\nMessage-ID: <{external}>\r\nSubject: {subject}\r\n\r\n{text}\r\n"
+        ).encode()
         messages.append(
             InboundMessage(
-                channel=channel, external_id=external, sender=sender, subject=subject, text=text, raw=raw, thread=thread
+                channel=channel,
+                external_id=external,
+                sender=sender,
+                subject=subject,
+                text=text,
+                raw=raw,
+                thread=thread,
             )
         )
     return messages
@@ -117,7 +125,19 @@ async def run_hub(settings: Settings, messages: list[InboundMessage], concurrenc
 
 def rows_of(messages: list[InboundMessage], created_at: object) -> list[tuple[object, ...]]:
     return [
-        (1, "inbound", m.channel.value, "message", m.subject, m.text, m.external_id, "received", False, created_at, "{}")
+        (
+            1,
+            "inbound",
+            m.channel.value,
+            "message",
+            m.subject,
+            m.text,
+            m.external_id,
+            "received",
+            False,
+            created_at,
+            "{}",
+        )
         for m in messages
     ]
 
@@ -151,13 +171,16 @@ def baseline_sqlite(path: Path, messages: list[InboundMessage]) -> Run:
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
     schema = connection.execute("SELECT sql FROM sqlite_master WHERE name = 'messages'").fetchone()[0]
-    connection.execute(schema.replace("messages", "raw_messages", 1).replace("pk_messages", "pk_raw_messages"))
+    connection.execute(
+        schema.replace("messages", "raw_messages", 1).replace("pk_messages", "pk_raw_messages")
+    )
     rows = rows_of(messages, datetime.now(UTC).isoformat(sep=" "))
     started = time.perf_counter()
     for offset in range(0, len(rows), 1000):
         with connection:
             connection.executemany(
-                f"INSERT INTO raw_messages ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows[offset : offset + 1000]
+                f"INSERT INTO raw_messages ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                rows[offset : offset + 1000],
             )
     elapsed = time.perf_counter() - started
     connection.close()
@@ -188,9 +211,7 @@ async def main() -> int:
         url = dsn.replace("postgresql://", "postgresql+asyncpg://")
         await asyncio.to_thread(upgrade, url)
         with tempfile.TemporaryDirectory() as folder:
-            settings = load_settings(
-                database={"url": url, "pool_size": 8}, hub={"data_dir": folder}
-            )
+            settings = load_settings(database={"url": url, "pool_size": 8}, hub={"data_dir": folder})
             hub = await run_hub(settings, messages, args.concurrency, "hub ingest (PostgreSQL)")
             # Latency when the hub is not saturated: a few callers, as a normal day's webhooks arrive.
             light = make_messages(2000, seed=11, prefix="light-")
@@ -200,7 +221,9 @@ async def main() -> int:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
 
-    print(f"{args.messages} messages from 2,000 customers (email and SMS), {args.concurrency} concurrent callers")
+    print(
+        f"{args.messages} messages from 2,000 customers (email and SMS), {args.concurrency} concurrent callers"
+    )
     for backend, (hub, raw) in results.items():
         print(hub.describe())
         print(raw.describe())

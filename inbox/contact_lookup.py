@@ -27,9 +27,9 @@ async def _existing(session: AsyncSession, keys: set[IdentityKey]) -> dict[Ident
     if not keys:
         return {}
     rows = await session.execute(
-        select(ContactIdentity.kind, ContactIdentity.value, ContactIdentity.id, ContactIdentity.contact_id).where(
-            pairs_in(ContactIdentity.kind, ContactIdentity.value, keys)
-        )
+        select(
+            ContactIdentity.kind, ContactIdentity.value, ContactIdentity.id, ContactIdentity.contact_id
+        ).where(pairs_in(ContactIdentity.kind, ContactIdentity.value, keys))
     )
     return {(kind, value): (identity_id, contact_id) for kind, value, identity_id, contact_id in rows.all()}
 
@@ -54,7 +54,9 @@ async def _surviving(session: AsyncSession, contact_ids: set[int]) -> dict[int, 
     return resolved
 
 
-async def resolve_contacts(session: AsyncSession, identities: Iterable[Identity]) -> dict[IdentityKey, ContactMatch]:
+async def resolve_contacts(
+    session: AsyncSession, identities: Iterable[Identity]
+) -> dict[IdentityKey, ContactMatch]:
     wanted: dict[IdentityKey, Identity] = {}
     for identity in identities:
         wanted.setdefault((identity.kind.value, identity.value), identity)
@@ -64,18 +66,28 @@ async def resolve_contacts(session: AsyncSession, identities: Iterable[Identity]
     if missing:
         now = utcnow()
         contact_ids = (
-            await session.execute(
-                insert(Contact).returning(Contact.id, sort_by_parameter_order=True),
-                [_new_contact_values(wanted[key], now) for key in missing],
+            (
+                await session.execute(
+                    insert(Contact).returning(Contact.id, sort_by_parameter_order=True),
+                    [_new_contact_values(wanted[key], now) for key in missing],
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         rows = [
             {"contact_id": contact_id, "kind": key[0], "value": key[1], "verified": False, "created_at": now}
             for key, contact_id in zip(missing, contact_ids, strict=True)
         ]
         inserted = await insert_returning_on_conflict_skip(
-            session, ContactIdentity, rows, ["kind", "value"], ContactIdentity.kind, ContactIdentity.value,
-            ContactIdentity.id, ContactIdentity.contact_id,
+            session,
+            ContactIdentity,
+            rows,
+            ["kind", "value"],
+            ContactIdentity.kind,
+            ContactIdentity.value,
+            ContactIdentity.id,
+            ContactIdentity.contact_id,
         )
         for kind, value, identity_id, contact_id in inserted:
             found[(kind, value)] = (identity_id, contact_id)

@@ -23,7 +23,10 @@ GIVEN = ("Wei", "Fang", "Min", "Jun", "Anna", "James", "Maria", "David", "Aisha"
 ZH_FAMILY = ("王", "李", "张", "刘", "陈", "杨", "赵", "黄")
 ZH_GIVEN = ("伟", "芳", "敏", "静", "磊", "洋", "艳", "军")
 TOPICS_EN = (
-    ("Booking change for next week", "Hello, I need to move my reservation to the following Tuesday. Is that possible?"),
+    (
+        "Booking change for next week",
+        "Hello, I need to move my reservation to the following Tuesday. Is that possible?",
+    ),
     ("Invoice question", "The invoice I received lists two nights but I stayed only one. Could you check?"),
     ("Lost property", "I think I left my charger in room 412. Could someone look for it?"),
     ("Complaint about noise", "The room next to ours was very loud all night and nobody at the desk helped."),
@@ -44,7 +47,9 @@ async def store_is_empty(store: Store) -> bool:
         return (await session.execute(select(func.count(Contact.id)))).scalar_one() == 0
 
 
-async def load_demo(store: Store, blobs: BlobStore, settings: Settings, *, customers: int = 200) -> dict[str, int]:
+async def load_demo(
+    store: Store, blobs: BlobStore, settings: Settings, *, customers: int = 200
+) -> dict[str, int]:
     rng = random.Random(20261123)
     agent_ids = await _agents_and_teams(store)
     counts = {"agents": len(agent_ids), "customers": 0, "conversations": 0, "messages": 0}
@@ -86,7 +91,9 @@ async def load_demo(store: Store, blobs: BlobStore, settings: Settings, *, custo
                         store,
                         conversation_id=outcome.conversation_id,
                         agent_id=rng.choice(agent_ids),
-                        text="谢谢您的来信，我们正在处理。" if chinese else "Thank you, we are looking into this now.",
+                        text="谢谢您的来信，我们正在处理。"
+                        if chinese
+                        else "Thank you, we are looking into this now.",
                     )
                 except ReplyRefused:
                     # Some demo customers opted out of the only channel they used, as real ones do.
@@ -151,7 +158,9 @@ def _identities(rng: random.Random, number: int, name: str) -> dict[IdentityKind
         IdentityKind.EMAIL: Identity(IdentityKind.EMAIL, f"customer{number}@example.com", name),
         IdentityKind.PHONE: Identity(IdentityKind.PHONE, phone, name),
         IdentityKind.FAX: Identity(IdentityKind.FAX, f"+1415666{number:04d}", name),
-        IdentityKind.WEBCHAT: Identity(IdentityKind.WEBCHAT, f"visitor-{number:05d}-{rng.randint(0, 9999)}", name),
+        IdentityKind.WEBCHAT: Identity(
+            IdentityKind.WEBCHAT, f"visitor-{number:05d}-{rng.randint(0, 9999)}", name
+        ),
     }
 
 
@@ -194,4 +203,6 @@ async def _customer(
         session.add(contact)
         await session.flush()
         for identity in identities.values():
-            session.add(ContactIdentity(contact_id=contact.id, kind=identity.kind.value, value=identity.value))
+            session.add(
+                ContactIdentity(contact_id=contact.id, kind=identity.kind.value, value=identity.value)
+            )

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import InboundMessage, MessageKind
@@ -45,16 +45,14 @@ async def apply_consent_keywords(
                 }
             )
     await session.execute(update(Contact), updates)
-    await session.execute(Event.__table__.insert(), events)
+    await session.execute(insert(Event), events)
 
 
 def is_voicemail_part(message: InboundMessage) -> bool:
     return message.kind is MessageKind.VOICEMAIL and "voicemail_part" in message.metadata
 
 
-async def merge_voicemail_parts(
-    session: AsyncSession, parts: Mapping[int, InboundMessage]
-) -> None:
+async def merge_voicemail_parts(session: AsyncSession, parts: Mapping[int, InboundMessage]) -> None:
     """The recording and its transcription arrive as two callbacks for one voicemail: the second fills in what
     the first lacked instead of being dropped as a duplicate. ``parts`` maps stored message ids to later parts."""
     if not parts:
@@ -64,11 +62,14 @@ async def merge_voicemail_parts(
         part = parts[message.id]
         if part.text and not message.text:
             message.text = part.text
-        message.details = {**part.metadata, **message.details, "voicemail_parts": _parts(message.details, part)}
+        message.details = {
+            **part.metadata,
+            **message.details,
+            "voicemail_parts": _parts(message.details, part),
+        }
 
 
 def _parts(details: Mapping[str, Any], part: InboundMessage) -> list[str]:
     seen = list(details.get("voicemail_parts") or [details.get("voicemail_part", "")])
     new = part.metadata.get("voicemail_part", "")
     return [name for name in dict.fromkeys([*seen, new]) if name]
-

@@ -18,7 +18,9 @@ from inbox.store import Store
 @dataclass
 class _Pending:
     message: InboundMessage
-    done: asyncio.Future[IngestOutcome] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    done: asyncio.Future[IngestOutcome] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
 
 
 class IngestBatcher:

@@ -31,7 +31,11 @@ def _tier(value: str) -> Tier:
 
 async def agent_snapshots(session: AsyncSession) -> list[AgentSnapshot]:
     agents = (
-        (await session.execute(select(Agent).where(Agent.active.is_(True)).options(selectinload(Agent.teams))))
+        (
+            await session.execute(
+                select(Agent).where(Agent.active.is_(True)).options(selectinload(Agent.teams))
+            )
+        )
         .scalars()
         .all()
     )
@@ -41,13 +45,16 @@ async def agent_snapshots(session: AsyncSession) -> list[AgentSnapshot]:
         .where(Conversation.assignee_id.is_not(None), Conversation.status.in_(HELD_STATUSES))
         .group_by(Conversation.assignee_id, Conversation.channel)
     )
-    for agent_id, channel, count in held.all():
-        load[int(agent_id)][str(channel)] = int(count)
+    for agent_id, channel, count in held.tuples():
+        if agent_id is not None:
+            load[agent_id][channel] = count
     snapshots = []
     for agent in agents:
         default = CapacityProfile()
         capacity = (
-            CapacityProfile(weights=default.weights, limits=dict(agent.capacity)) if agent.capacity else default
+            CapacityProfile(weights=default.weights, limits=dict(agent.capacity))
+            if agent.capacity
+            else default
         )
         since = agent.idle_since or agent.created_at
         snapshots.append(
@@ -66,7 +73,9 @@ async def agent_snapshots(session: AsyncSession) -> list[AgentSnapshot]:
     return snapshots
 
 
-def work_item(conversation: Conversation, contact: Contact, last_agent_id: int | None, now: datetime) -> WorkItem:
+def work_item(
+    conversation: Conversation, contact: Contact, last_agent_id: int | None, now: datetime
+) -> WorkItem:
     del now
     return WorkItem(
         conversation_id=conversation.id,

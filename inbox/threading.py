@@ -74,17 +74,21 @@ class ThreadIndex:
         if tokens:
             rows = await session.execute(select(Conversation).where(Conversation.reply_token.in_(tokens)))
             index.by_token = {row.reply_token: row for row in rows.scalars()}
-        references = {(channel, ref) for m in messages for ref in m.thread.references for channel in
-                      _reference_channels(m.channel)}
+        references = {
+            (channel, ref)
+            for m in messages
+            for ref in m.thread.references
+            for channel in _reference_channels(m.channel)
+        }
         if references:
-            rows = await session.execute(
-                select(Message.channel, Message.external_id, Conversation)
-                .join(Conversation, Conversation.id == Message.conversation_id)
+            found = await session.execute(
+                select(Conversation, Message.channel, Message.external_id)
+                .join(Message, Conversation.id == Message.conversation_id)
                 .where(pairs_in(Message.channel, Message.external_id, references))
                 .order_by(Message.id)
             )
-            for channel, external_id, conversation in rows.all():
-                index.by_reference[(channel, external_id)] = conversation
+            for conversation, channel, external_id in found.tuples():
+                index.by_reference[(channel, external_id or "")] = conversation
         wanted_ids = {i for m in messages if (i := subject_token_id(m.thread.subject_token)) is not None}
         if wanted_ids:
             rows = await session.execute(select(Conversation).where(Conversation.id.in_(wanted_ids)))

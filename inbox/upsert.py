@@ -11,6 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
 
+def dialect_name(session: AsyncSession) -> str:
+    bind = session.bind
+    assert bind is not None, "sessions of the store are always bound to an engine"
+    return bind.dialect.name
+
+
 def _table(model: type[DeclarativeBase]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
@@ -20,7 +26,7 @@ def _table(model: type[DeclarativeBase]) -> Table:
 def _insert_ignoring(
     session: AsyncSession, model: type[DeclarativeBase], values: dict[str, Any], conflict_columns: list[str]
 ) -> Any:
-    insert = postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = postgresql_insert if dialect_name(session) == "postgresql" else sqlite_insert
     return insert(_table(model)).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
 
 
@@ -45,7 +51,7 @@ async def insert_ignoring_conflict(
     conflict_columns: list[str],
 ) -> None:
     """Insert one row, or many in one statement, skipping those whose key exists."""
-    insert = postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = postgresql_insert if dialect_name(session) == "postgresql" else sqlite_insert
     rows = values if isinstance(values, list) else [values]
     if rows:
         # Parameters passed separately (executemany) keep the compiled statement cacheable whatever the row count.
@@ -64,7 +70,7 @@ async def insert_returning_on_conflict_skip(
     ``returning`` columns."""
     if not rows:
         return []
-    insert = postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = postgresql_insert if dialect_name(session) == "postgresql" else sqlite_insert
     statement = (
         insert(_table(model)).on_conflict_do_nothing(index_elements=conflict_columns).returning(*returning)
     )

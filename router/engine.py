@@ -44,6 +44,9 @@ class RoutingEngine:
         self._sequence = itertools.count()
         self._generation = itertools.count(1)
         self._synchronous = self.policy.synchronous_channels
+        # Conversation id -> agents holding capacity back for it (see ``_reserve``).
+        self._reservations: dict[int, set[int]] = {}
+        self._now = 0.0
         self._strategy_name = self.policy.strategy.value
         self._levels_by_profile: dict[tuple[object, ...], list[tuple[Ring, list[Pool]]]] = {}
 
@@ -89,7 +92,7 @@ class RoutingEngine:
             )
         agent.update_accepting()
         self._index.attach(agent)
-        return self._agent_changed(agent, now)
+        return self._settle(self._agent_changed(agent, now))
 
     def remove_agent(self, agent_id: int, now: float) -> list[Decision]:
         decisions = self.set_presence(agent_id, Presence.OFFLINE, now)
@@ -103,7 +106,7 @@ class RoutingEngine:
         if agent is None or agent.presence is presence:
             return []
         agent.presence = presence
-        return self._agent_changed(agent, now)
+        return self._settle(self._agent_changed(agent, now))
 
     def heartbeat(self, agent_id: int, now: float) -> list[Decision]:
         agent = self._agents.get(agent_id)
@@ -114,7 +117,7 @@ class RoutingEngine:
         if not agent.heartbeat_lost:
             return []
         agent.heartbeat_lost = False
-        return self._agent_changed(agent, now)
+        return self._settle(self._agent_changed(agent, now))
 
     def set_capacity(self, agent_id: int, capacity: CapacityProfile, now: float) -> list[Decision]:
         agent = self._agents.get(agent_id)
@@ -124,7 +127,7 @@ class RoutingEngine:
         agent.capacity = capacity
         agent.units_used = capacity.units_used(agent.load)
         self._index.attach(agent)
-        return self._agent_changed(agent, now)
+        return self._settle(self._agent_changed(agent, now))
 
     def set_schedule_state(self, agent_id: int, on_shift: bool, on_break: bool, now: float) -> list[Decision]:
         """Shift and break events. Ending a shift releases unstarted work like going offline; a break keeps
@@ -133,7 +136,7 @@ class RoutingEngine:
         if agent is None or (agent.on_shift, agent.on_break) == (on_shift, on_break):
             return []
         agent.on_shift, agent.on_break = on_shift, on_break
-        return self._agent_changed(agent, now)
+        return self._settle(self._agent_changed(agent, now))
 
     def shift_started(self, agent_id: int, now: float) -> list[Decision]:
         return self.set_schedule_state(agent_id, True, False, now)
@@ -162,7 +165,7 @@ class RoutingEngine:
             conversation.declined = set(item.declined_by)
         self._conversations[item.conversation_id] = conversation
         decision = self._enqueue(conversation, now)
-        return [] if decision is None else [decision]
+        return self._settle([] if decision is None else [decision])
 
     def restore_assignment(self, item: WorkItem, agent_id: int, now: float, started: bool = True) -> None:
         """Rebuild state at start-up: a conversation already held by an agent."""
@@ -185,12 +188,12 @@ class RoutingEngine:
     def conversation_resolved(self, conversation_id: int, now: float) -> list[Decision]:
         conversation = self._conversations.pop(conversation_id, None)
         if conversation is None or conversation.agent_id is None:
-            return []
+            return self._settle([])
         agent = self._agents.get(conversation.agent_id)
         if agent is None:
             return []
         agent.release(conversation.item.channel, conversation_id, now)
-        return self._agent_changed(agent, now)
+        return self._settle(self._agent_changed(agent, now))
 
     def conversation_withdrawn(self, conversation_id: int, now: float) -> list[Decision]:
         """The customer hung up or the conversation was closed before an agent finished it."""
@@ -220,7 +223,7 @@ class RoutingEngine:
         agent.release(conversation.item.channel, conversation_id, now)
         decision = self._enqueue(conversation, now)
         decisions = [] if decision is None else [decision]
-        return decisions + self._agent_changed(agent, now)
+        return self._settle(decisions + self._agent_changed(agent, now))
 
     # -- time -----------------------------------------------------------------------------------------------
 
@@ -240,7 +243,7 @@ class RoutingEngine:
             elif kind == _OFFER_EXPIRES and conversation.status is ConversationStatus.OFFERED:
                 assert conversation.agent_id is not None
                 decisions += self.offer_declined(target, conversation.agent_id, now)
-        return decisions
+        return self._settle(decisions)
 
     def next_deadline(self) -> float | None:
         # Most offer timers are answered long before they fall due; dropping those here spares the caller a
@@ -270,6 +273,10 @@ class RoutingEngine:
     def load_of(self, agent_id: int) -> dict[str, int]:
         return {channel: count for channel, count in self._agents[agent_id].load.items() if count}
 
+    def reserved_for(self, agent_id: int) -> int | None:
+        """The waiting conversation this agent is making room for, if any."""
+        return self._agents[agent_id].reserved_for
+
     def agent_ids(self) -> list[int]:
         return list(self._agents)
 
@@ -280,12 +287,15 @@ class RoutingEngine:
         item = conversation.item
         if conversation.declined:
             item = replace(item, declined_by=frozenset(conversation.declined))
-        on_shift = [agent for agent in self._agents.values() if agent.on_shift and not agent.on_break]
-        traced = decide(item, [agent.snapshot() for agent in on_shift], now, self.policy).explanation
-        absent = tuple(
-            AgentVerdict(agent.agent_id, Filter.OFF_SHIFT if not agent.on_shift else Filter.ON_BREAK)
-            for agent in self._agents.values()
-            if not (agent.on_shift and not agent.on_break)
+        agents = list(self._agents.values())
+        traced = decide(item, [agent.snapshot() for agent in agents], now, self.policy).explanation
+        # Snapshots carry schedule and reservation as presence; name the real reason in the trace.
+        reasons = {agent.agent_id: agent.holding_reason() for agent in agents}
+        verdicts = tuple(
+            AgentVerdict(verdict.agent_id, reasons[verdict.agent_id], detail=verdict.detail)
+            if verdict.removed_by == Filter.PRESENCE and reasons[verdict.agent_id] is not None
+            else verdict
+            for verdict in traced.verdicts
         )
         return Explanation(
             traced.conversation_id,
@@ -293,7 +303,7 @@ class RoutingEngine:
             conversation.ring.label,
             conversation.key,
             traced.strategy,
-            traced.verdicts + absent,
+            verdicts,
             traced.chosen_agent_id,
             traced.reason,
             traced.boosts,
@@ -312,7 +322,7 @@ class RoutingEngine:
         if now - agent.last_heartbeat < self.policy.heartbeat_timeout_seconds:
             return []
         agent.heartbeat_lost = True
-        return self._agent_changed(agent, now)
+        return self._settle(self._agent_changed(agent, now))
 
     def _owner_reachable(self, item: WorkItem) -> bool:
         for agent_id in item.preferred_agents():
@@ -382,11 +392,14 @@ class RoutingEngine:
         waiting_status = ConversationStatus.WAITING
         capacity = agent.capacity
         smallest = agent.smallest_weight
+        reserving = self.policy.reserve_for_synchronous
         while agent.accepting and agent.units_used + smallest <= capacity.total_units:
             best: LiveConversation | None = None
             best_pool: Pool | None = None
+            blocked: LiveConversation | None = None
             for channel, pools in agent.pools.items():
-                if not agent.can_take(channel):
+                fits = agent.can_take(channel)
+                if not fits and not (reserving and channel in self._synchronous):
                     continue
                 for pool in pools:
                     entry = pool.waiting.head
@@ -403,12 +416,18 @@ class RoutingEngine:
                         head = self._current_head(pool, agent.agent_id)
                         if head is None:
                             continue
-                    if (
+                    if not fits:
+                        if blocked is None or (head.key, head.sequence) < (blocked.key, blocked.sequence):
+                            blocked = head
+                    elif (
                         best is None
                         or head.key < best.key
                         or (head.key == best.key and head.sequence < best.sequence)
                     ):
                         best, best_pool = head, pool
+            if blocked is not None and (best is None or (blocked.key, blocked.sequence) < (best.key, best.sequence)):
+                self._reserve(agent, blocked)
+                break
             if best is None or best_pool is None:
                 break
             head_entry = best_pool.waiting.head
@@ -420,6 +439,45 @@ class RoutingEngine:
                     best, agent, ring or best.ring, now, "capacity freed: next in queue", refresh=False
                 )
             )
+        return decisions
+
+    def _reserve(self, agent: LiveAgent, conversation: LiveConversation) -> None:
+        """Hold the agent back from newer work while an older call or chat waits for room they are making.
+
+        Without this a phone call, which needs the agent whole, could wait for ever behind a stream of emails
+        and chats that keep every blended agent partly busy.
+        """
+        agent.reserved_for = conversation.item.conversation_id
+        agent.update_accepting()
+        self._reservations.setdefault(conversation.item.conversation_id, set()).add(agent.agent_id)
+
+    def _unreserve(self, agent: LiveAgent) -> None:
+        if agent.reserved_for is None:
+            return
+        holders = self._reservations.get(agent.reserved_for)
+        if holders is not None:
+            holders.discard(agent.agent_id)
+            if not holders:
+                del self._reservations[agent.reserved_for]
+        agent.reserved_for = None
+        agent.update_accepting()
+
+    def _settle(self, decisions: list[Decision]) -> list[Decision]:
+        """Let agents who were holding back for a conversation that has now left the queue take work again."""
+        while self._reservations:
+            released = [
+                conversation_id
+                for conversation_id in self._reservations
+                if self.status_of(conversation_id) is not ConversationStatus.WAITING
+            ]
+            if not released:
+                break
+            for conversation_id in released:
+                for agent_id in sorted(self._reservations.get(conversation_id, ())):
+                    agent = self._agents.get(agent_id)
+                    if agent is not None:
+                        decisions += self._agent_changed(agent, self._now)
+                self._reservations.pop(conversation_id, None)
         return decisions
 
     def _current_head(self, pool: Pool, agent_id: int) -> LiveConversation | None:
@@ -438,6 +496,8 @@ class RoutingEngine:
         return head
 
     def _agent_changed(self, agent: LiveAgent, now: float) -> list[Decision]:
+        self._now = now
+        self._unreserve(agent)
         agent.update_accepting()
         decisions: list[Decision] = []
         if not agent.reachable:

@@ -22,6 +22,7 @@ class Filter:
     DECLINED = "declined"
     RING = "ring"
     CAPACITY = "capacity"
+    RESERVED = "reserved"  # making room for an older call or chat that needs more capacity
 
 
 @dataclass(slots=True)

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from router.availability import Presence, WeeklyWindow
 from router.capacity import CapacityProfile
+from router.explain import Filter
 from router.policy import Ring
 from router.pools import Pool
 from router.snapshots import AgentSnapshot, WorkItem
@@ -60,6 +61,8 @@ class LiveAgent:
     # The lightest channel the agent has pools for: below this much free capacity nothing can be taken.
     smallest_weight: int = 0
     held: set[int] = field(default_factory=set)
+    # The older conversation this agent is making room for, taking nothing newer meanwhile.
+    reserved_for: int | None = None
     # Cached because every heap look-up asks; ``update_accepting`` must follow any change to its inputs.
     accepting: bool = False
 
@@ -73,6 +76,7 @@ class LiveAgent:
             and not self.heartbeat_lost
             and self.on_shift
             and not self.on_break
+            and self.reserved_for is None
         )
 
     @property
@@ -103,12 +107,30 @@ class LiveAgent:
         self.units_used -= self.capacity.weights.get(channel, 0)
         self.available_since = now
 
+    def holding_reason(self) -> str | None:
+        """Why an agent who is otherwise present takes no new work, in the explanation's words."""
+        if not self.on_shift:
+            return Filter.OFF_SHIFT
+        if self.on_break:
+            return Filter.ON_BREAK
+        if self.reserved_for is not None:
+            return Filter.RESERVED
+        return None
+
     def snapshot(self) -> AgentSnapshot:
+        """The agent as ``decide`` sees them. Being off shift reads as offline (nobody waits for them); a break
+        or a reservation as busy (still present, taking nothing new); a silent client as away."""
+        presence = self.presence
+        if presence is Presence.ONLINE:
+            if not self.on_shift:
+                presence = Presence.OFFLINE
+            elif self.on_break or self.reserved_for is not None:
+                presence = Presence.BUSY
+            elif self.heartbeat_lost:
+                presence = Presence.AWAY
         return AgentSnapshot(
             agent_id=self.agent_id,
-            presence=Presence.AWAY
-            if self.heartbeat_lost and self.presence is Presence.ONLINE
-            else self.presence,
+            presence=presence,
             last_heartbeat=None,
             shifts=(),
             breaks=(),

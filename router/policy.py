@@ -49,6 +49,9 @@ class RouterPolicy:
     owner_preference_seconds: float | None = 120.0
     team_preference_seconds: float | None = 300.0
     skill_preference_seconds: float | None = 900.0
+    # A blended agent freeing capacity takes nothing newer while an older call or chat they could take waits
+    # for room (see ``RoutingEngine``); off, synchronous work only reaches agents who happen to be empty.
+    reserve_for_synchronous: bool = True
     explain: bool = True
 
     def is_synchronous(self, channel: str) -> bool:

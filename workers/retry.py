@@ -22,8 +22,8 @@ class RetryPolicy:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
         exponential = min(self.max_seconds, self.base_seconds * 2 ** max(0, attempt - 1))
         # Jitter keeps many failed jobs from hammering a recovering server in lock-step.
-        spread = (rng or random).uniform(0.8, 1.2)
-        return min(self.max_seconds, exponential * spread)
+        spread: float = (rng or random.Random()).uniform(0.8, 1.2)
+        return float(min(self.max_seconds, exponential * spread))
 
     def exhausted(self, attempt: int) -> bool:
         return attempt >= self.max_attempts

@@ -15,6 +15,7 @@ from channels.email.config import (
     SmtpSecurity,
 )
 from channels.email.imap import Checkpoint, CheckpointStore, ImapPoller, RawMailHandler
+from channels.email.inbound import deliver_mail
 from channels.email.parse import parse_email
 from channels.email.reply import visible_reply
 from channels.email.smtp import SmtpSender
@@ -36,6 +37,7 @@ __all__ = [
     "SmtpSecurity",
     "SmtpSender",
     "compose_email",
+    "deliver_mail",
     "delivery_updates",
     "is_delivery_report",
     "parse_bounce",

@@ -89,8 +89,9 @@ class ImapConfig:
     move_to: str = "Processed"
     batch_size: int = 50
     use_idle: bool = True
-    # Servers end IDLE after 30 minutes (RFC 2177); renewing earlier keeps the session alive through NAT too.
-    idle_renew_seconds: float = 25 * 60
+    # Servers end IDLE after 30 minutes (RFC 2177). Renewing every 10 also bounds how long a connection that
+    # died silently (a NAT timeout) can go unnoticed, at the cost of one cheap round trip.
+    idle_renew_seconds: float = 10 * 60
     poll_interval_seconds: float = 60.0
     timeout_seconds: float = 30.0
     reconnect_min_seconds: float = 1.0

@@ -122,13 +122,15 @@ async def do_ingest_batch(
 
 async def _already_stored(session: AsyncSession, keys: set[MessageKey]) -> dict[MessageKey, IngestOutcome]:
     rows = await session.execute(
-        select(Message.channel, Message.external_id, Message.id, Message.conversation_id, Conversation.contact_id)
+        select(
+            Message.channel, Message.external_id, Message.id, Message.conversation_id, Conversation.contact_id
+        )
         .join(Conversation, Conversation.id == Message.conversation_id)
         .where(pairs_in(Message.channel, Message.external_id, keys))
     )
     return {
-        (channel, external_id): IngestOutcome(message_id, conversation_id, contact_id, created=False)
-        for channel, external_id, message_id, conversation_id, contact_id in rows.all()
+        (channel, external_id or ""): IngestOutcome(message_id, conversation_id, contact_id, created=False)
+        for channel, external_id, message_id, conversation_id, contact_id in rows.tuples()
     }
 
 
@@ -152,7 +154,11 @@ async def _store_batch(
     outcomes = await _already_stored(session, set(unique))
     await merge_voicemail_parts(
         session,
-        {outcomes[key].message_id: m for key, m in unique.items() if key in outcomes and is_voicemail_part(m)},
+        {
+            outcomes[key].message_id: m
+            for key, m in unique.items()
+            if key in outcomes and is_voicemail_part(m)
+        },
     )
     fresh = [message for key, message in unique.items() if key not in outcomes]
     if not fresh:

@@ -81,7 +81,9 @@ async def do_finish_job(store: Store, job_id: int) -> None:
             row.last_error = None
 
 
-async def do_schedule_retry(store: Store, job_id: int, error: str, delay_seconds: float, *, release: bool) -> None:
+async def do_schedule_retry(
+    store: Store, job_id: int, error: str, delay_seconds: float, *, release: bool
+) -> None:
     """Record a failed attempt. ``release`` puts the row back as pending (embedded runner); arq keeps its own
     timer, so there the row stays marked as running with a lease that outlives the wait."""
     async with store.write() as session:
@@ -108,7 +110,9 @@ async def do_bury_job(store: Store, job_id: int, error: str) -> None:
         row.last_error = error
         row.finished_at = utcnow()
         row.lease_until = None
-        session.add(DeadLetter(job=row.job, key=row.key, payload=row.payload, attempts=row.attempts, error=error))
+        session.add(
+            DeadLetter(job=row.job, key=row.key, payload=row.payload, attempts=row.attempts, error=error)
+        )
         audit.record(session, "job.dead", job=row.job, key=row.key, attempts=row.attempts, error=error)
 
 
@@ -121,7 +125,10 @@ async def do_retry_dead_letter(store: Store, dead_letter_id: int, actor_agent_id
             return False
         letter.retried_at = utcnow()
         await outbox.enqueue(
-            session, letter.job, f"{letter.key}#retry{letter.id}", {**letter.payload, "retry_of_failure": True}
+            session,
+            letter.job,
+            f"{letter.key}#retry{letter.id}",
+            {**letter.payload, "retry_of_failure": True},
         )
         audit.record(session, "job.retried", actor_agent_id=actor_agent_id, job=letter.job, key=letter.key)
         return True

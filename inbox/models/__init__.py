@@ -1,6 +1,7 @@
 """The conversation store's tables."""
 
 from inbox.models.agent import Agent, Team, agent_teams
+from inbox.models.api_token import ApiToken
 from inbox.models.base import Base, utcnow
 from inbox.models.contact import Contact, ContactIdentity
 from inbox.models.conversation import Conversation, ConversationStatus
@@ -9,6 +10,7 @@ from inbox.models.operations import DeadLetter, Event, OutboxJob, OutboxStatus, 
 
 __all__ = [
     "Agent",
+    "ApiToken",
     "Attachment",
     "Base",
     "Contact",

@@ -46,9 +46,7 @@ def _without_pdf(raw: bytes) -> bytes:
 def _tiff(pages: int, dpi: tuple[int, int], size: tuple[int, int] = (1728, 1100)) -> bytes:
     frames = [Image.new("1", size, 1) for _ in range(pages)]
     output = io.BytesIO()
-    frames[0].save(
-        output, format="TIFF", save_all=True, append_images=frames[1:], dpi=dpi, compression="group4"
-    )
+    frames[0].save(output, format="TIFF", save_all=True, append_images=frames[1:], dpi=dpi, compression="group4")
     return output.getvalue()
 
 
@@ -118,16 +116,12 @@ def test_sender_number_presets(subject: str, body: str, expected: str | None) ->
 
 
 def test_custom_number_pattern() -> None:
-    config = FaxConfig(
-        gateway_senders=("gw.example",), number_patterns=(r"TSID=(?P<number>\d+)",), presets=()
-    )
+    config = FaxConfig(gateway_senders=("gw.example",), number_patterns=(r"TSID=(?P<number>\d+)",), presets=())
     assert sender_number("incoming TSID=2125550199", "", config) == "+12125550199"
 
 
 def test_unknown_caller_is_kept_without_sender() -> None:
-    raw = (
-        _sample().replace(b'Fax received from "+15550100"', b"Fax received").replace(b"+15550100", b"unknown")
-    )
+    raw = _sample().replace(b'Fax received from "+15550100"', b"Fax received").replace(b"+15550100", b"unknown")
     message = parse_fax(raw, CONFIG)
     assert message.sender is None
     assert message.metadata["sender_unknown"] == "1"
@@ -163,9 +157,7 @@ def test_rendered_fax_with_unicode_font_and_long_text() -> None:
     font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
     if not Path(font).is_file():
         pytest.skip("DejaVu Sans is not installed")
-    pdf = render_fax_pdf(
-        "Grüße, 您好\n" * 200, business_name="Harbour Hotel", reference="#9", font_paths=(font,)
-    )
+    pdf = render_fax_pdf("Grüße, 您好\n" * 200, business_name="Harbour Hotel", reference="#9", font_paths=(font,))
     assert pdf_page_count(pdf) > 1
 
 
@@ -214,11 +206,7 @@ def test_gateway_confirmation_is_delivered() -> None:
 
 def test_gateway_failure_carries_reason() -> None:
     channel = FaxChannel(CONFIG, COMPOSE)
-    body = (
-        "Your facsimile job to 12125550199 failed.\n"
-        "Message-ID: <77.abc@hub.test>\n"
-        "Reason: No answer from remote\n"
-    )
+    body = "Your facsimile job to 12125550199 failed.\nMessage-ID: <77.abc@hub.test>\nReason: No answer from remote\n"
     (update,) = channel.delivery_updates(_status_mail("facsimile job 12 failed", body, None))
     assert update.status is DeliveryStatus.FAILED
     assert update.reference == "77.abc@hub.test"
@@ -229,3 +217,41 @@ def test_mail_about_someone_elses_fax_is_ignored() -> None:
     channel = FaxChannel(CONFIG, COMPOSE)
     assert channel.delivery_updates(_status_mail("Fax completed", "done", "<1@elsewhere.example>")) == []
     assert channel.delivery_updates(_sample()) == []
+
+
+def _gateway_mail(*attachments: tuple[bytes, str, str, str]) -> bytes:
+    message = EmailMessage()
+    message["From"] = "HylaFAX Agent <fax@gw.example>"
+    message["To"] = "support@hub.test"
+    message["Subject"] = 'Fax received from "+12125550199"'
+    message.set_content("Sender: +12125550199\nPages: 2\n")
+    for data, maintype, subtype, filename in attachments:
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return message.as_bytes()
+
+
+def test_damaged_tiff_only_fax_is_refused_with_reason() -> None:
+    raw = _gateway_mail((b"II*\x00garbage", "image", "tiff", "fax.tif"))
+    with pytest.raises(UnparseableInput, match="could not be converted"):
+        parse_fax(raw, CONFIG)
+
+
+def test_gateway_mail_without_image_is_refused() -> None:
+    with pytest.raises(UnparseableInput, match="without a TIFF or PDF"):
+        parse_fax(_gateway_mail(), CONFIG)
+
+
+def test_page_limit() -> None:
+    raw = _gateway_mail((_tiff(3, (204, 196), size=(100, 100)), "image", "tiff", "fax.tif"))
+    config = FaxConfig(gateway_senders=("gw.example",), max_pages=2)
+    with pytest.raises(UnparseableInput, match="3 pages, over the 2-page limit"):
+        parse_fax(raw, config)
+
+
+def test_tiff_only_fax_from_generated_image() -> None:
+    raw = _gateway_mail((_tiff(2, (204, 98), size=(200, 100)), "image", "tiff", "fax.tif"))
+    message = parse_fax(raw, CONFIG)
+    assert message.sender is not None
+    assert message.sender.value == "+12125550199"
+    assert message.metadata["pages"] == "2"
+    assert [a.filename for a in message.attachments] == ["fax.tif", "fax.pdf"]

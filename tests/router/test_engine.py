@@ -292,6 +292,40 @@ def test_random_event_streams_keep_the_invariants() -> None:
             load = engine.load_of(member)
             assert sum(load.values()) == len(holders.get(member, []))
             assert DEFAULT_CAPACITY.units_used(load) <= DEFAULT_CAPACITY.total_units
+            awaited = engine.reserved_for(member)
+            assert awaited is None or engine.status_of(awaited) is ConversationStatus.WAITING
         for cid in live:
             if engine.status_of(cid) is ConversationStatus.WAITING:
                 assert engine.explain(cid, now).chosen_agent_id is None, f"conversation {cid} left waiting"
+
+
+def test_blended_agent_makes_room_for_an_older_call() -> None:
+    engine = engine_with(AgentSnapshot(1))
+    engine.conversation_arrived(WorkItem(1, "webchat", 0.0), 0.0)
+    engine.offer_accepted(1, 1, 0.0)
+    assert engine.conversation_arrived(WorkItem(2, "phone", 1.0), 1.0) == []
+    # A newer chat would fit beside the first, but the call came first and needs the agent whole.
+    engine.conversation_arrived(WorkItem(3, "webchat", 2.0), 2.0)
+    assert engine.agent_of(3) is None
+    assert engine.reserved_for(1) == 2
+    assert engine.explain(3, 3.0).removed_by(1) == Filter.RESERVED
+    assert assigned(engine.conversation_resolved(1, 4.0)) == {2: 1}
+
+
+def test_reservation_ends_when_the_call_goes_elsewhere() -> None:
+    engine = engine_with(AgentSnapshot(1), AgentSnapshot(2, presence=Presence.OFFLINE))
+    engine.conversation_arrived(WorkItem(1, "webchat", 0.0), 0.0)
+    engine.offer_accepted(1, 1, 0.0)
+    engine.conversation_arrived(WorkItem(2, "phone", 1.0), 1.0)
+    engine.conversation_arrived(WorkItem(3, "webchat", 2.0), 2.0)
+    assert engine.reserved_for(1) == 2
+    decisions = engine.set_presence(2, Presence.ONLINE, 3.0)
+    assert assigned(decisions) == {2: 2, 3: 1}
+    assert engine.reserved_for(1) is None
+
+
+def test_reservation_can_be_switched_off() -> None:
+    engine = engine_with(AgentSnapshot(1), policy=RouterPolicy(reserve_for_synchronous=False))
+    engine.conversation_arrived(WorkItem(1, "webchat", 0.0), 0.0)
+    engine.conversation_arrived(WorkItem(2, "phone", 1.0), 1.0)
+    assert assigned(engine.conversation_arrived(WorkItem(3, "webchat", 2.0), 2.0)) == {3: 1}

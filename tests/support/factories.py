@@ -40,7 +40,12 @@ async def ingest(ctx: JobContext, message: InboundMessage) -> IngestOutcome:
 
 
 async def add_agent(
-    ctx: JobContext, name: str = "Chen Jing", *, presence: str = "online", team: str | None = None, **fields: Any
+    ctx: JobContext,
+    name: str = "Chen Jing",
+    *,
+    presence: str = "online",
+    team: str | None = None,
+    **fields: Any,
 ) -> int:
     async with ctx.store.write() as session:
         teams = [Team(name=team)] if team else []

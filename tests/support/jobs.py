@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
-
 from sqlalchemy import func, select
 
 from inbox.models import OutboxJob, OutboxStatus
@@ -25,9 +24,12 @@ class JobDriver:
         if not self.ctx.settings.jobs.uses_arq:
             runner = EmbeddedRunner(self.ctx)
             # Retries are scheduled a few milliseconds ahead in tests; wait for them rather than stop early.
-            while await runner.run_once() or await self._retry_pending():
+            while True:
+                if await runner.run_once():
+                    continue
+                if not await self._retry_pending():
+                    return
                 await asyncio.sleep(0.005)
-            return
         if self._redis is None:
             self._redis = await create_pool(RedisSettings.from_dsn(self.ctx.settings.jobs.redis_url))
         relay = OutboxRelay(self.ctx.store, self._redis)
@@ -43,7 +45,9 @@ class JobDriver:
     async def _retry_pending(self) -> bool:
         async with self.ctx.store.read() as session:
             waiting = await session.execute(
-                select(func.count()).select_from(OutboxJob).where(OutboxJob.status == OutboxStatus.PENDING.value)
+                select(func.count())
+                .select_from(OutboxJob)
+                .where(OutboxJob.status == OutboxStatus.PENDING.value)
             )
             return int(waiting.scalar_one()) > 0
 

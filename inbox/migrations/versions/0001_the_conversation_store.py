@@ -105,6 +105,22 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_agent_teams_team_id_teams'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('agent_id', 'team_id', name=op.f('pk_agent_teams'))
     )
+    op.create_table('api_tokens',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('agent_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('token_sha256', sa.String(length=64), nullable=False),
+    sa.Column('prefix', sa.String(length=16), nullable=False),
+    sa.Column('created_at', UTCDateTime(), nullable=False),
+    sa.Column('last_used_at', UTCDateTime(), nullable=True),
+    sa.Column('revoked_at', UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_api_tokens_agent_id_agents'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
+    sa.UniqueConstraint('token_sha256', name=op.f('uq_api_tokens_token_sha256'))
+    )
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_tokens_agent_id'), ['agent_id'], unique=False)
+
     op.create_table('contacts',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=True),
@@ -266,6 +282,10 @@ def downgrade() -> None:
 
     op.drop_table('events')
     op.drop_table('contacts')
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_tokens_agent_id'))
+
+    op.drop_table('api_tokens')
     op.drop_table('agent_teams')
     op.drop_table('teams')
     op.drop_table('raw_payloads')

@@ -55,9 +55,7 @@ def starttls_server(certificate_authority: trustme.CA, client_tls: ssl.SSLContex
 
 
 @pytest.fixture
-def implicit_tls_server(
-    certificate_authority: trustme.CA, client_tls: ssl.SSLContext
-) -> Iterator[SmtpServer]:
+def implicit_tls_server(certificate_authority: trustme.CA, client_tls: ssl.SSLContext) -> Iterator[SmtpServer]:
     handler = SinkHandler()
     port = free_port()
     controller = Controller(
@@ -81,6 +79,4 @@ def dovecot_server(certificate_authority: trustme.CA) -> Iterator[Dovecot]:
 @pytest.fixture
 def dovecot(dovecot_server: Dovecot) -> ImapAccount:
     """A fresh, empty account on the shared server: any user name logs in and gets its own maildir."""
-    return ImapAccount(
-        port=dovecot_server.port, tls_port=dovecot_server.tls_port, user=f"hub{next(_ACCOUNTS)}"
-    )
+    return ImapAccount(port=dovecot_server.port, tls_port=dovecot_server.tls_port, user=f"hub{next(_ACCOUNTS)}")

@@ -43,9 +43,7 @@ class SinkHandler:
             # The connection vanishes before the server confirms the message.
             server.transport.abort()
             return "250 OK"
-        self.received.append(
-            Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content, session.peer)
-        )
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content, session.peer))
         return "250 OK queued"
 
 

@@ -129,9 +129,7 @@ async def test_restart_neither_repeats_nor_misses(dovecot: ImapAccount, admin: a
     assert second.ids() == ["q3@example.com", "q4@example.com", "q5@example.com"]
 
 
-async def test_failed_handover_keeps_the_message_for_next_round(
-    dovecot: ImapAccount, admin: aioimaplib.IMAP4
-) -> None:
+async def test_failed_handover_keeps_the_message_for_next_round(dovecot: ImapAccount, admin: aioimaplib.IMAP4) -> None:
     await _append(admin, 1, 2, 3)
     store = MemoryCheckpoints()
     failing = Collector(fail_on=b"<q2@example.com>")
@@ -205,9 +203,7 @@ async def _run(poller: ImapPoller) -> AsyncIterator[asyncio.Task[None]]:
             await task
 
 
-async def test_message_appended_during_idle_is_handed_over(
-    dovecot: ImapAccount, admin: aioimaplib.IMAP4
-) -> None:
+async def test_message_appended_during_idle_is_handed_over(dovecot: ImapAccount, admin: aioimaplib.IMAP4) -> None:
     collector = Collector()
     poller = ImapPoller(_config(dovecot), MemoryCheckpoints(), collector)
     async with contextlib.asynccontextmanager(_run)(poller):
@@ -219,9 +215,7 @@ async def test_message_appended_during_idle_is_handed_over(
 
 async def test_polling_fallback_without_idle(dovecot: ImapAccount, admin: aioimaplib.IMAP4) -> None:
     collector = Collector()
-    poller = ImapPoller(
-        _config(dovecot, use_idle=False, poll_interval_seconds=0.1), MemoryCheckpoints(), collector
-    )
+    poller = ImapPoller(_config(dovecot, use_idle=False, poll_interval_seconds=0.1), MemoryCheckpoints(), collector)
     async with contextlib.asynccontextmanager(_run)(poller):
         await _append(admin, 8)
         raw = await asyncio.wait_for(collector.arrived.get(), HANG_GUARD_SECONDS)
@@ -255,6 +249,9 @@ async def test_encrypted_sessions(
     )
     try:
         assert await poller.sync_once() == 1
+        session = poller._client
+        assert session is not None
+        assert session.protocol.transport.get_extra_info("ssl_object") is not None
     finally:
         await poller.aclose()
     assert collector.raw == [_mail(1)]

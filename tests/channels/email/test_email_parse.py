@@ -293,10 +293,22 @@ def test_visible_reply_of_standard_client_replies() -> None:
 
 
 def test_bounce_is_a_system_message() -> None:
-    path = (
-        CORPUS_EMAIL / "mailgun+flanker" / "tests" / "fixtures" / "messages" / "bounce" / "mailbox-full.eml"
-    )
+    path = CORPUS_EMAIL / "mailgun+flanker" / "tests" / "fixtures" / "messages" / "bounce" / "mailbox-full.eml"
     parsed = parse_email(path.read_bytes(), CONFIG)
     assert parsed.kind is MessageKind.SYSTEM
     assert parsed.is_automatic
     assert parsed.metadata["delivery_report"] == "1"
+
+
+def test_inline_image_of_a_real_message_is_mapped_by_content_id() -> None:
+    path = CORPUS_EMAIL / "mikel+mail/spec/fixtures/emails/attachment_emails"
+    parsed = parse_email((path / "attachment_message_rfc822_inline_image.eml").read_bytes(), CONFIG)
+    images = [a for a in parsed.attachments if a.content_type == "image/png"]
+    assert len(images) == 1
+    assert images[0].inline
+    assert images[0].content_id is not None
+    assert parsed.html is not None
+    assert f"cid:{images[0].content_id}" in parsed.html
+    forwarded = [a for a in parsed.attachments if a.content_type == "message/rfc822"]
+    assert forwarded
+    assert forwarded[0].data.startswith(b"Return-Path:") or b"Subject:" in forwarded[0].data

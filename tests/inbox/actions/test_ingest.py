@@ -9,8 +9,17 @@ from sqlalchemy import func, select
 from channels.base import ChannelName, Identity, IdentityKind, InboundMessage, ThreadHints
 from inbox.actions.ingest import IngestRejected, do_ingest
 from inbox.blobs import BlobStore
+from inbox.models import (
+    Contact,
+    ContactIdentity,
+    Conversation,
+    Event,
+    Message,
+    OutboxJob,
+    Quarantine,
+    RawPayload,
+)
 from inbox.raw_payloads import load_raw
-from inbox.models import Contact, ContactIdentity, Conversation, Event, Message, OutboxJob, Quarantine, RawPayload
 from workers.context import JobContext
 
 ALICE = Identity(IdentityKind.EMAIL, "alice@example.com", "Alice")
@@ -86,7 +95,9 @@ async def test_the_same_message_twice_is_stored_once(ctx: JobContext) -> None:
     assert await count(ctx, OutboxJob) == 1
 
 
-async def test_twenty_concurrent_deliveries_store_one_message_contact_and_conversation(ctx: JobContext) -> None:
+async def test_twenty_concurrent_deliveries_store_one_message_contact_and_conversation(
+    ctx: JobContext,
+) -> None:
     outcomes = await asyncio.gather(*(ingest(ctx, email("race@example.com")) for _ in range(20)))
     assert sum(outcome.created for outcome in outcomes) == 1
     assert len({outcome.message_id for outcome in outcomes}) == 1

@@ -18,13 +18,19 @@ async def test_a_merge_keeps_every_identity_and_conversation_and_is_audited(ctx:
     assert by_mail.contact_id != by_text.contact_id
     await update_contact(ctx, by_mail.contact_id, realised_value=Decimal(100), consent={"sms": True})
     await update_contact(ctx, by_text.contact_id, realised_value=Decimal(50), consent={"sms": False})
-    await do_merge_contacts(ctx.store, survivor_id=by_mail.contact_id, merged_id=by_text.contact_id, actor_agent_id=None)
+    await do_merge_contacts(
+        ctx.store, survivor_id=by_mail.contact_id, merged_id=by_text.contact_id, actor_agent_id=None
+    )
     async with ctx.store.read() as session:
         kinds = (
-            await session.execute(
-                select(ContactIdentity.kind).where(ContactIdentity.contact_id == by_mail.contact_id)
+            (
+                await session.execute(
+                    select(ContactIdentity.kind).where(ContactIdentity.contact_id == by_mail.contact_id)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         owners = (await session.execute(select(Conversation.contact_id))).scalars().all()
         survivor = await session.get(Contact, by_mail.contact_id)
         merged = await session.get(Contact, by_text.contact_id)

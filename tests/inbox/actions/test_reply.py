@@ -25,7 +25,9 @@ async def test_a_reply_goes_back_on_the_channel_the_customer_last_wrote_on(ctx: 
     assert "last wrote on" in outcome.channel_reason
     async with ctx.store.read() as session:
         message = await session.get(Message, outcome.message_id)
-        job = (await session.execute(select(OutboxJob).where(OutboxJob.key == f"send:{outcome.message_id}"))).scalar_one()
+        job = (
+            await session.execute(select(OutboxJob).where(OutboxJob.key == f"send:{outcome.message_id}"))
+        ).scalar_one()
     assert message is not None and message.delivery_status == "queued" and message.recipient == phone.value
     assert job.job == "send"
 
@@ -47,7 +49,9 @@ async def test_an_opted_out_channel_is_skipped_with_the_reason_shown(ctx: JobCon
     with pytest.raises(ReplyRefused, match="opted out of SMS"):
         await do_reply(ctx.store, conversation_id=first.conversation_id, agent_id=None, text="Hi")
     with pytest.raises(ReplyRefused, match="opted out of SMS"):
-        await do_reply(ctx.store, conversation_id=first.conversation_id, agent_id=None, text="Hi", channel="sms")
+        await do_reply(
+            ctx.store, conversation_id=first.conversation_id, agent_id=None, text="Hi", channel="sms"
+        )
 
 
 async def test_a_private_note_is_stored_and_never_queued_for_sending(ctx: JobContext) -> None:

@@ -28,7 +28,9 @@ async def test_an_inbound_message_is_assigned_to_an_available_agent(ctx: JobCont
     assert {verdict["agent_id"] for verdict in explanation["verdicts"]} == {online, online - 1}
 
 
-async def test_with_no_agent_online_the_conversation_waits_and_says_why(ctx: JobContext, jobs: JobDriver) -> None:
+async def test_with_no_agent_online_the_conversation_waits_and_says_why(
+    ctx: JobContext, jobs: JobDriver
+) -> None:
     await add_agent(ctx, "Off Duty", presence="offline")
     outcome = await ingest(ctx, inbound())
     await jobs.drain()
