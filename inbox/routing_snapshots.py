@@ -45,7 +45,7 @@ async def agent_snapshots(session: AsyncSession) -> list[AgentSnapshot]:
         .where(Conversation.assignee_id.is_not(None), Conversation.status.in_(HELD_STATUSES))
         .group_by(Conversation.assignee_id, Conversation.channel)
     )
-    for agent_id, channel, count in held.tuples():
+    for agent_id, channel, count in held.all():
         if agent_id is not None:
             load[agent_id][channel] = count
     snapshots = []

@@ -87,7 +87,7 @@ class ThreadIndex:
                 .where(pairs_in(Message.channel, Message.external_id, references))
                 .order_by(Message.id)
             )
-            for conversation, channel, external_id in found.tuples():
+            for conversation, channel, external_id in found.all():
                 index.by_reference[(channel, external_id or "")] = conversation
         wanted_ids = {i for m in messages if (i := subject_token_id(m.thread.subject_token)) is not None}
         if wanted_ids:

@@ -130,7 +130,7 @@ async def _already_stored(session: AsyncSession, keys: set[MessageKey]) -> dict[
     )
     return {
         (channel, external_id or ""): IngestOutcome(message_id, conversation_id, contact_id, created=False)
-        for channel, external_id, message_id, conversation_id, contact_id in rows.tuples()
+        for channel, external_id, message_id, conversation_id, contact_id in rows.all()
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import grp
 import os
 import pwd
 import shutil
@@ -95,19 +96,39 @@ def _free_port() -> int:
 @contextmanager
 def running_dovecot(ca: trustme.CA) -> Iterator[Dovecot]:
     # Dovecot's login processes refuse to run as root, so a root test run hands the server to "nobody".
-    account = pwd.getpwnam("nobody") if os.geteuid() == 0 else pwd.getpwuid(os.geteuid())
+    as_root = os.geteuid() == 0
+    account = pwd.getpwnam("nobody") if as_root else pwd.getpwuid(os.geteuid())
     root = Path(tempfile.mkdtemp(prefix="hub-dovecot-"))
-    port, tls_port = _free_port(), _free_port()
+    try:
+        port, tls_port = _free_port(), _free_port()
+        _write_files(root, ca, account, port, tls_port)
+        process = subprocess.Popen(
+            [DOVECOT, "-F", "-c", str(root / "dovecot.conf")],
+            user=account.pw_uid if as_root else None,
+            group=account.pw_gid if as_root else None,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            _wait_until_listening(port, process)
+            yield Dovecot(port=port, tls_port=tls_port, root=root)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _write_files(root: Path, ca: trustme.CA, account: pwd.struct_passwd, port: int, tls_port: int) -> None:
     certificate = ca.issue_cert("127.0.0.1", "localhost")
     certificate.cert_chain_pems[0].write_to_path(str(root / "cert.pem"))
     certificate.private_key_pem.write_to_path(str(root / "key.pem"))
     shutil.copy(DH_PARAMETERS, root / "dh.pem")
-    group_name = _group_name(account.pw_gid)
     (root / "dovecot.conf").write_text(
         _CONFIG.format(
             root=root,
             user=account.pw_name,
-            group=group_name,
+            group=_group_name(account.pw_gid),
             uid=account.pw_uid,
             gid=account.pw_gid,
             password=PASSWORD,
@@ -116,28 +137,11 @@ def running_dovecot(ca: trustme.CA) -> Iterator[Dovecot]:
         )
     )
     if os.geteuid() == 0:
-        os.chown(root, account.pw_uid, account.pw_gid)
-        for path in root.iterdir():
+        for path in (root, *root.iterdir()):
             os.chown(path, account.pw_uid, account.pw_gid)
-    process = subprocess.Popen(
-        [DOVECOT, "-F", "-c", str(root / "dovecot.conf")],
-        user=account.pw_uid if os.geteuid() == 0 else None,
-        group=account.pw_gid if os.geteuid() == 0 else None,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_until_listening(port, process)
-        yield Dovecot(port=port, tls_port=tls_port, root=root)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def _group_name(gid: int) -> str:
-    import grp
-
     return grp.getgrgid(gid).gr_name
 
 

@@ -1,0 +1,159 @@
+"""The agents' inbox: views (Mine, Unassigned, My teams, All), filters, counts, in the order work is served.
+
+Read-only. Order follows the router: higher tiers first, then who has waited longest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inbox.access import Viewer, conversation_scope
+from inbox.models import Agent, Contact, Conversation, Team
+
+TIER_ORDER = ("platinum", "gold", "silver", "bronze")
+PAGE_SIZE = 50
+
+
+class View(StrEnum):
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+    TEAMS = "teams"
+    ALL = "all"
+
+
+def views_for(viewer: Viewer) -> list[View]:
+    """All is for those who oversee: an agent's All would be the same as their other views together."""
+    if not viewer.reads_conversations:
+        return []
+    views = [View.MINE, View.UNASSIGNED, View.TEAMS]
+    if viewer.oversees_teams:
+        views.append(View.ALL)
+    return views
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    channel: str | None = None
+    status: str | None = "open"
+    tier: str | None = None
+    team_id: int | None = None
+    label: str | None = None
+    complaint: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InboxRow:
+    conversation_id: int
+    subject: str | None
+    channel: str
+    status: str
+    contact_id: int
+    contact_name: str | None
+    tier: str
+    is_complaint: bool
+    labels: list[str]
+    assignee_name: str | None
+    team_name: str | None
+    last_message_at: str
+
+
+def _view_clause(viewer: Viewer, view: View) -> ColumnElement[bool]:
+    if view is View.MINE:
+        return Conversation.assignee_id == viewer.agent_id
+    if view is View.UNASSIGNED:
+        return Conversation.assignee_id.is_(None)
+    if view is View.TEAMS:
+        return Conversation.team_id.in_(viewer.team_ids)
+    return true()
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _filter_clauses(filters: Filters) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = []
+    if filters.channel:
+        clauses.append(Conversation.channel == filters.channel)
+    if filters.status:
+        clauses.append(Conversation.status == filters.status)
+    if filters.tier:
+        clauses.append(Contact.tier == filters.tier)
+    if filters.team_id is not None:
+        clauses.append(Conversation.team_id == filters.team_id)
+    if filters.label:
+        # Labels are a JSON list; its text form holds each label as a JSON string on every backend.
+        needle = "%" + _escape_like(json.dumps(filters.label)) + "%"
+        clauses.append(cast(Conversation.labels, String).like(needle, escape="\\"))
+    if filters.complaint is not None:
+        clauses.append(Conversation.is_complaint.is_(filters.complaint))
+    return clauses
+
+
+def _base(viewer: Viewer, view: View, filters: Filters) -> Select[tuple[int]]:
+    return (
+        select(Conversation.id)
+        .join(Contact, Contact.id == Conversation.contact_id)
+        .where(conversation_scope(viewer), _view_clause(viewer, view), *_filter_clauses(filters))
+    )
+
+
+async def view_counts(session: AsyncSession, viewer: Viewer, filters: Filters) -> dict[View, int]:
+    counts: dict[View, int] = {}
+    for view in views_for(viewer):
+        query = select(func.count()).select_from(_base(viewer, view, filters).subquery())
+        counts[view] = int((await session.execute(query)).scalar_one())
+    return counts
+
+
+async def inbox_rows(
+    session: AsyncSession, viewer: Viewer, view: View, filters: Filters, *, limit: int = PAGE_SIZE, offset: int = 0
+) -> list[InboxRow]:
+    if view not in views_for(viewer):
+        return []
+    tier_rank = case({tier: rank for rank, tier in enumerate(TIER_ORDER)}, value=Contact.tier, else_=len(TIER_ORDER))
+    query = (
+        select(Conversation, Contact.name, Contact.tier, Agent.name, Team.name)
+        .join(Contact, Contact.id == Conversation.contact_id)
+        .outerjoin(Agent, Agent.id == Conversation.assignee_id)
+        .outerjoin(Team, Team.id == Conversation.team_id)
+        .where(and_(conversation_scope(viewer), _view_clause(viewer, view), *_filter_clauses(filters)))
+        .order_by(tier_rank, Conversation.last_message_at, Conversation.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = []
+    for conversation, contact_name, tier, assignee_name, team_name in (await session.execute(query)).all():
+        rows.append(
+            InboxRow(
+                conversation_id=conversation.id,
+                subject=conversation.subject,
+                channel=conversation.channel,
+                status=conversation.status,
+                contact_id=conversation.contact_id,
+                contact_name=contact_name,
+                tier=tier,
+                is_complaint=conversation.is_complaint,
+                labels=list(conversation.labels or []),
+                assignee_name=assignee_name,
+                team_name=team_name,
+                last_message_at=conversation.last_message_at.isoformat(),
+            )
+        )
+    return rows
+
+
+async def teams(session: AsyncSession) -> Sequence[Team]:
+    return (await session.execute(select(Team).order_by(Team.name))).scalars().all()
+
+
+async def handling_agents(session: AsyncSession) -> Sequence[Agent]:
+    """Everyone a conversation can be handed to."""
+    query = select(Agent).where(Agent.active.is_(True), Agent.role != "marketer").order_by(Agent.name)
+    return (await session.execute(query)).scalars().all()
