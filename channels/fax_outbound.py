@@ -91,7 +91,7 @@ def compose_fax_email(
         sender_address=outbound.sender_address,
         attachments=attachments,
         external_id_hint=outbound.external_id_hint,
-        metadata={"reference": reference},
+        metadata={"reference": reference, "template": "fax"},
     )
     return compose_email(as_email, compose_config)
 

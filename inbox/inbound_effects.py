@@ -1,4 +1,5 @@
-"""What some inbound messages change beyond the conversation: consent keywords and multi-part voicemails."""
+"""What some inbound messages change beyond the conversation: consent keywords, multi-part voicemails, missed
+calls that ask for a call-back, and MMS media still to be fetched."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from channels.base import InboundMessage, MessageKind
-from inbox.models import Contact, Event, Message
+from channels.base import ChannelName, InboundMessage, MessageKind
+from inbox.models import Contact, Conversation, ConversationStatus, Event, Message, OutboxJob
+from inbox.upsert import insert_ignoring_conflict
 
 # An opt-out or opt-in keyword changes consent for the channel it arrived on.
 CONSENT_CHANGES = {"opt_out": False, "opt_in": True}
@@ -73,3 +75,91 @@ def _parts(details: Mapping[str, Any], part: InboundMessage) -> list[str]:
     seen = list(details.get("voicemail_parts") or [details.get("voicemail_part", "")])
     new = part.metadata.get("voicemail_part", "")
     return [name for name in dict.fromkeys([*seen, new]) if name]
+
+
+CALLBACK_LABEL = "callback_requested"
+
+
+def asks_for_callback(message: InboundMessage) -> bool:
+    """A call the customer gave up on, or that never reached anyone.
+
+    An agent's unanswered ring on an inbound call does not count: the caller goes back to the queue, and
+    whether they are then served, hang up or leave no message is reported by a later event.
+    """
+    if message.kind is not MessageKind.CALL_EVENT or message.metadata.get("missed") != "true":
+        return False
+    agent_leg_of_inbound_call = message.metadata.get("event", "").startswith("dial-") and (
+        message.metadata.get("direction", "inbound") == "inbound"
+    )
+    return not agent_leg_of_inbound_call
+
+
+async def request_callbacks(
+    session: AsyncSession, stored: Iterable[tuple[Conversation, int, int, InboundMessage]], now: datetime
+) -> None:
+    """``stored`` holds (conversation, contact id, message id, message) of newly stored messages.
+
+    A missed call labels its conversation for a call-back, keeps it open (a resolved one is reopened: the
+    customer wants something again) and routes it, so an agent owns the call-back like any other work.
+    """
+    events: list[dict[str, Any]] = []
+    jobs: list[dict[str, Any]] = []
+    for conversation, contact_id, message_id, message in stored:
+        if not asks_for_callback(message):
+            continue
+        if CALLBACK_LABEL not in (conversation.labels or []):
+            conversation.labels = [*(conversation.labels or []), CALLBACK_LABEL]
+        if conversation.status in (ConversationStatus.RESOLVED.value, ConversationStatus.SNOOZED.value):
+            conversation.status = ConversationStatus.OPEN.value
+            conversation.resolved_at = None
+            conversation.snoozed_until = None
+        data = {"message_id": message_id, "call_sid": message.metadata.get("call_sid", "")}
+        data["event"] = message.metadata.get("event", "")
+        events.append(_event("callback.requested", contact_id, conversation.id, data, now))
+        payload = {"conversation_id": conversation.id, "message_id": message_id}
+        jobs.append(_job("route", f"route:{message_id}", payload, now))
+    if events:
+        await session.execute(insert(Event), events)
+        await insert_ignoring_conflict(session, OutboxJob, jobs, ["key"])
+        session.info["queued_jobs"] = True
+
+
+def media_jobs(stored: Iterable[tuple[int, InboundMessage]], now: datetime) -> list[dict[str, Any]]:
+    """Outbox rows that fetch the media of newly stored MMS; ``stored`` pairs message ids with messages."""
+    return [
+        _job("media", f"media:{message_id}", {"message_id": message_id}, now)
+        for message_id, message in stored
+        if message.channel is ChannelName.SMS and _count(message.metadata.get("media_count")) > 0
+    ]
+
+
+def _count(value: str | None) -> int:
+    try:
+        return int(value or "0")
+    except ValueError:
+        return 0
+
+
+def _event(
+    kind: str, contact_id: int, conversation_id: int, data: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "actor_agent_id": None,
+        "contact_id": contact_id,
+        "conversation_id": conversation_id,
+        "data": data,
+        "created_at": now,
+    }
+
+
+def _job(job: str, key: str, payload: dict[str, Any], now: datetime) -> dict[str, Any]:
+    return {
+        "job": job,
+        "key": key,
+        "payload": payload,
+        "status": "pending",
+        "attempts": 0,
+        "run_after": now,
+        "created_at": now,
+    }

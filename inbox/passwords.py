@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -29,6 +31,16 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
         return False
 
 
+def rehash(password: str) -> str:
+    """A fresh hash of a password already accepted at sign-in (no length rule: it predates the rule)."""
+    return _HASHER.hash(password)
+
+
 def needs_rehash(stored_hash: str) -> bool:
     """True when the hash was made with weaker parameters than today's, so a login can upgrade it."""
     return _HASHER.check_needs_rehash(stored_hash)
+
+
+def password_version(stored_hash: str | None) -> str:
+    """A short fingerprint of the current hash: sessions remember it, so a password change signs them out."""
+    return hashlib.sha256((stored_hash or "").encode()).hexdigest()[:16]

@@ -92,3 +92,22 @@ def work_item(
         team_id=conversation.team_id,
         language=contact.language,
     )
+
+
+def work_item_for_call(
+    conversation: Conversation | None, contact: Contact | None, team_id: int | None, now: datetime
+) -> WorkItem:
+    """A live call as the router sees it; a caller the hub has never met is a plain bronze customer."""
+    return WorkItem(
+        conversation_id=conversation.id if conversation is not None else 0,
+        channel="phone",
+        arrived_at=(conversation.created_at if conversation is not None else now).timestamp(),
+        tier=_tier(contact.tier) if contact is not None else Tier.BRONZE,
+        boosts=Boosts(
+            at_risk_customer=contact is not None and contact.relationship_class == "at-risk",
+            key_account=contact is not None and contact.is_key_account,
+        ),
+        owner_agent_id=contact.owner_agent_id if contact is not None else None,
+        team_id=team_id if team_id is not None else (conversation.team_id if conversation is not None else None),
+        language=contact.language if contact is not None else None,
+    )

@@ -83,3 +83,13 @@ def make_worker(
     settings: Settings, *, burst: bool = False, relay: bool = True, channels: ChannelRegistry | None = None
 ) -> Worker:
     return Worker(**worker_options(settings, burst=burst, relay=relay, channels=channels))
+
+
+def __getattr__(name: str) -> Any:
+    """``arq workers.arq_worker.WorkerSettings`` works too: the same worker as ``hub worker``, configured from
+    settings.toml and the environment when asked for, not at import."""
+    if name == "WorkerSettings":
+        from inbox.settings import load_settings
+
+        return type("WorkerSettings", (), worker_options(load_settings()))
+    raise AttributeError(name)

@@ -28,7 +28,7 @@ async def serve(settings: Settings, *, host: str | None = None, port: int | None
     app = create_app(
         settings=settings,
         store=ctx.store,
-        channel_routes=channel_routes(settings, sink),
+        channel_routes=channel_routes(settings, sink, ctx.store),
         on_startup=[start_jobs],
         on_shutdown=[stop_jobs],
     )

@@ -81,9 +81,7 @@ class _Walker:
         bodies = Bodies()
         disposition = (part.get_content_disposition() or "").lower()
         filename = _filename(part)
-        is_body_text = (
-            content_type in ("text/plain", "text/html") and disposition != "attachment" and not filename
-        )
+        is_body_text = content_type in ("text/plain", "text/html") and disposition != "attachment" and not filename
         if is_body_text:
             text = decode_bytes(_payload_bytes(part), _charset(part))
             (bodies.html_parts if content_type == "text/html" else bodies.text_parts).append(text)

@@ -49,9 +49,7 @@ def delivery_updates(message: Message, channel: ChannelName = ChannelName.EMAIL)
             detail = diagnostic or (f"status {code}" if code else "delivery failed")
             reason = f"{recipient}: {detail}" if recipient else detail
         updates.append(
-            DeliveryUpdate(
-                channel=channel, status=status, reference=reference, error_code=code, reason=reason
-            )
+            DeliveryUpdate(channel=channel, status=status, reference=reference, error_code=code, reason=reason)
         )
     return updates
 

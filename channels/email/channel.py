@@ -43,9 +43,7 @@ class EmailChannel:
         if self._sender is None:
             raise RuntimeError("EmailChannel was built without an SMTP sender")
         composed = self.compose(outbound)
-        await self._sender.send_bytes(
-            composed.as_bytes(), sender=composed.sender, recipients=composed.recipients
-        )
+        await self._sender.send_bytes(composed.as_bytes(), sender=composed.sender, recipients=composed.recipients)
         return composed.message_id
 
     async def aclose(self) -> None:

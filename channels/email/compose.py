@@ -70,9 +70,7 @@ def new_message_id(outbound: OutboundMessage, domain: str) -> str:
     return f"{outbound.message_id}.{secrets.token_hex(10)}@{domain}"
 
 
-def compose_email(
-    outbound: OutboundMessage, config: ComposeConfig, *, now: datetime | None = None
-) -> ComposedEmail:
+def compose_email(outbound: OutboundMessage, config: ComposeConfig, *, now: datetime | None = None) -> ComposedEmail:
     metadata = outbound.metadata
     message_id = new_message_id(outbound, config.message_id_domain)
     body = render_body(

@@ -19,6 +19,8 @@ class ParseConfig:
 
     reply_domain: str | None = None
     reply_prefix: str = "reply"
+    # The hub's own inbox addresses; the first one a message was sent to becomes its ``recipient``.
+    inbox_addresses: tuple[str, ...] = ()
     max_message_bytes: int = 25 * 1024 * 1024
     max_parts: int = 500
     max_depth: int = 20

@@ -39,9 +39,7 @@ def decode_value(value: str | Header) -> str:
     # decode_header drops the whitespace between an encoded word and plain text only when both sides were
     # encoded;
     # joining the chunks verbatim keeps the sender's spacing in every other case.
-    joined = (
-        "".join(parts) if all(isinstance(c, bytes) for c, _ in chunks) else " ".join(p.strip() for p in parts)
-    )
+    joined = "".join(parts) if all(isinstance(c, bytes) for c, _ in chunks) else " ".join(p.strip() for p in parts)
     return _WHITESPACE.sub(" ", joined.replace("\x00", "")).strip()
 
 

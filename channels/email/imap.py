@@ -106,9 +106,7 @@ class ImapPoller:
             criteria = "UNSEEN" if self._config.after_fetch is AfterFetch.MARK_SEEN else "ALL"
             uids = await self._search(client, criteria)
             if not uids:
-                await self._checkpoints.set(
-                    self.key, Checkpoint(self._uidvalidity, await self._highest_uid(client))
-                )
+                await self._checkpoints.set(self.key, Checkpoint(self._uidvalidity, await self._highest_uid(client)))
         handed = 0
         size = max(1, min(self._config.batch_size, _MAX_BATCH))
         for start in range(0, len(uids), size):

@@ -26,9 +26,7 @@ class GatewayReader(MailReader, Protocol):
     def accepts(self, raw: bytes) -> bool: ...
 
 
-async def deliver_mail(
-    raw: bytes, sink: InboundSink, email: MailReader, fax: GatewayReader | None = None
-) -> None:
+async def deliver_mail(raw: bytes, sink: InboundSink, email: MailReader, fax: GatewayReader | None = None) -> None:
     if fax is not None and fax.accepts(raw):
         status = _updates(fax, raw)
         if status:

@@ -91,7 +91,7 @@ def parse_email(raw: bytes, config: ParseConfig = _DEFAULT_CONFIG) -> InboundMes
         channel=ChannelName.EMAIL,
         external_id=external_id or "sha256:" + hashlib.sha256(raw).hexdigest(),
         sender=sender,
-        recipient=_recipient(message),
+        recipient=_recipient(message, config),
         subject=subject,
         text=text,
         html=html,
@@ -124,9 +124,8 @@ def _sender(message: Message, config: ParseConfig) -> Identity | None:
     raise UnparseableInput("no usable sender address in From, Sender, Reply-To or Return-Path")
 
 
-def _recipient(message: Message) -> str | None:
-    for name in ("Delivered-To", "X-Original-To", "To", "Cc"):
-        found = addresses(message, name)
-        if found:
-            return found[0][1].strip("<>").lower()
-    return None
+def _recipient(message: Message, config: ParseConfig) -> str | None:
+    headers = ("Delivered-To", "X-Original-To", "To", "Cc")
+    seen = [address.strip("<>").lower() for _, address in addresses(message, *headers)]
+    ours = {address.lower() for address in config.inbox_addresses}
+    return next((address for address in seen if address in ours), seen[0] if seen else None)

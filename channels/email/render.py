@@ -38,8 +38,7 @@ def text_to_html(text: str) -> Markup:
     """Plain text as escaped paragraphs, line breaks kept, so both alternatives say the same thing."""
     paragraphs = [chunk for chunk in text.replace("\r\n", "\n").split("\n\n") if chunk.strip()]
     rendered = "".join(
-        "<p>" + "<br>\n".join(html_escape.escape(line) for line in chunk.split("\n")) + "</p>\n"
-        for chunk in paragraphs
+        "<p>" + "<br>\n".join(html_escape.escape(line) for line in chunk.split("\n")) + "</p>\n" for chunk in paragraphs
     )
     return Markup(rendered)
 

@@ -13,6 +13,7 @@ reported as retryable because it is a configuration fault, not something wrong w
 from __future__ import annotations
 
 import asyncio
+import copy
 import ssl
 import time
 from email.generator import BytesGenerator
@@ -51,6 +52,10 @@ class SmtpSender:
         if recipients is None:
             fields = [str(value) for name in ("To", "Cc", "Bcc") for value in message.get_all(name, [])]
             recipients = tuple(address for _, address in getaddresses(fields) if address)
+        if "Bcc" in message:
+            # Blind copies are envelope-only; the header itself must never reach any recipient.
+            message = copy.deepcopy(message)
+            del message["Bcc"]
         buffer = BytesIO()
         BytesGenerator(buffer, mangle_from_=False, policy=_WIRE_POLICY).flatten(message)
         await self.send_bytes(buffer.getvalue(), sender=sender, recipients=recipients)
@@ -125,8 +130,7 @@ def channel_error(exc: Exception) -> ChannelError:
     """Retry on 4xx and network trouble; fail on 5xx with the server's text."""
     if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
         return TransientChannelError(
-            f"The mail server rejected the hub's login ({exc.code} {exc.message}); "
-            "check the SMTP credentials.",
+            f"The mail server rejected the hub's login ({exc.code} {exc.message}); check the SMTP credentials.",
             code=str(exc.code),
         )
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
@@ -135,13 +139,9 @@ def channel_error(exc: Exception) -> ChannelError:
     if isinstance(exc, aiosmtplib.SMTPResponseException):
         return _from_reply(exc.code, exc.message)
     if isinstance(exc, TimeoutError | asyncio.TimeoutError):
-        return TransientChannelError(
-            "The mail server did not answer in time; the message will be tried again."
-        )
+        return TransientChannelError("The mail server did not answer in time; the message will be tried again.")
     if isinstance(exc, OSError | aiosmtplib.SMTPException):
-        return TransientChannelError(
-            f"Could not talk to the mail server ({exc}); the message will be tried again."
-        )
+        return TransientChannelError(f"Could not talk to the mail server ({exc}); the message will be tried again.")
     return TransientChannelError(f"Unexpected SMTP failure: {exc!r}")
 
 

@@ -54,9 +54,7 @@ def subject_token(subject: str | None) -> str | None:
     return match.group(1) if match else None
 
 
-def thread_hints(
-    message: Message, subject: str | None, domain: str | None, prefix: str = "reply"
-) -> ThreadHints:
+def thread_hints(message: Message, subject: str | None, domain: str | None, prefix: str = "reply") -> ThreadHints:
     return ThreadHints(
         conversation_token=conversation_token(message, domain, prefix),
         references=referenced_ids(message),

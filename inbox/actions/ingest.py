@@ -22,7 +22,13 @@ from channels.base import InboundMessage
 from inbox.actions.quarantine import do_quarantine
 from inbox.blobs import BlobStore
 from inbox.contact_lookup import ContactMatch, resolve_contacts
-from inbox.inbound_effects import apply_consent_keywords, is_voicemail_part, merge_voicemail_parts
+from inbox.inbound_effects import (
+    apply_consent_keywords,
+    is_voicemail_part,
+    media_jobs,
+    merge_voicemail_parts,
+    request_callbacks,
+)
 from inbox.models import (
     Attachment,
     Contact,
@@ -327,10 +333,14 @@ async def _record_side_rows(
         # Automatic mail must not pull an agent in.
         if not p.message.is_automatic
     ]
+    jobs += media_jobs([(ids[_key(p.message)], p.message) for p in winners], now)
     if jobs:
         await insert_ignoring_conflict(session, OutboxJob, jobs, ["key"])
         session.info["queued_jobs"] = True
     await apply_consent_keywords(session, [(p.match.contact_id, p.message) for p in winners], now)
+    await request_callbacks(
+        session, [(p.conversation, p.match.contact_id, ids[_key(p.message)], p.message) for p in winners], now
+    )
     latest: dict[int, _Placement] = {}
     for placement in winners:
         if not placement.message.is_automatic:

@@ -44,6 +44,8 @@ class Agent(Base):
     capacity: Mapped[dict[str, int]] = mapped_column(JsonDocument, default=dict)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     schedule: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    # Where a call for this agent rings: an E.164 number, or a Twilio Client identity for a browser or app.
+    voice_identity: Mapped[str | None] = mapped_column(String(200))
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     idle_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(default=True)

@@ -2,19 +2,43 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
+from inbox.blobs import BlobStore
 from inbox.settings import Settings
 from inbox.store import Store
+from inbox.web import api, api_directory, auth, openapi, pages_conversation, pages_inbox
+from inbox.web.auth_gate import AuthGate
+from inbox.web.errors import http_error
+from inbox.web.rate_limit import LoginLimiter
+from inbox.web.security_headers import SecurityHeaders
+from inbox.web.templating import build_templates
 
 Hook = Callable[[], Awaitable[None]]
+STATIC_ROOT = Path(__file__).resolve().parent / "static"
+SESSION_COOKIE = "hub_session"
+SESSION_SECONDS = 12 * 60 * 60
+
+
+def _secret_key(settings: Settings) -> str:
+    configured = settings.web.secret_key
+    if configured is not None and configured.get_secret_value():
+        return configured.get_secret_value()
+    # Without a configured key every restart signs everyone out, which is safe, just inconvenient.
+    return secrets.token_urlsafe(48)
 
 
 def create_app(
@@ -24,6 +48,8 @@ def create_app(
     channel_routes: Sequence[BaseRoute] = (),
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
+    blobs: BlobStore | None = None,
+    login_limiter: LoginLimiter | None = None,
 ) -> Starlette:
     async def health(_request: Request) -> Response:
         # Says only whether the hub can reach its store: safe to expose to a load balancer.
@@ -45,8 +71,38 @@ def create_app(
                 await hook()
 
     # Channel routes carry their full paths (/channels/<name>/…): they are signed over those exact URLs.
-    routes: list[BaseRoute] = [Route("/healthz", health, methods=["GET"]), *channel_routes]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    routes: list[BaseRoute] = [
+        Route("/healthz", health, methods=["GET"]),
+        *channel_routes,
+        *auth.routes,
+        *pages_inbox.routes,
+        *pages_conversation.routes,
+        *api.routes,
+        *api_directory.routes,
+        *openapi.routes,
+        Mount("/static", StaticFiles(directory=STATIC_ROOT), name="static"),
+    ]
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(
+            SessionMiddleware,
+            secret_key=_secret_key(settings),
+            session_cookie=SESSION_COOKIE,
+            max_age=SESSION_SECONDS,
+            same_site="lax",
+            https_only=settings.hub.public_url.startswith("https://"),
+        ),
+        Middleware(AuthGate, store=store),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: http_error},
+    )
     app.state.settings = settings
     app.state.store = store
+    app.state.blobs = blobs
+    app.state.templates = build_templates()
+    app.state.login_limiter = login_limiter or LoginLimiter()
     return app

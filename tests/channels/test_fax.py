@@ -177,6 +177,8 @@ def test_outbound_fax_email() -> None:
     assert message["To"] == "12125550199@fax.example.net"
     assert message["Message-ID"] == f"<{composed.message_id}>"
     assert composed.message_id.endswith("@hub.test")
+    # The gateway would print body text as extra pages; everything is in the PDF.
+    assert all(part.get_content().strip() == "" for part in message.walk() if part.get_content_maintype() == "text")
     (attachment,) = list(message.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
     document = attachment.get_content()

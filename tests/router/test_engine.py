@@ -299,33 +299,39 @@ def test_random_event_streams_keep_the_invariants() -> None:
                 assert engine.explain(cid, now).chosen_agent_id is None, f"conversation {cid} left waiting"
 
 
+def full_of_chats(engine: RoutingEngine, agent_id: int) -> None:
+    for conversation_id in (1, 2, 3):
+        engine.conversation_arrived(WorkItem(conversation_id, "webchat", 0.0), 0.0)
+        engine.offer_accepted(conversation_id, agent_id, 0.0)
+
+
 def test_blended_agent_makes_room_for_an_older_call() -> None:
     engine = engine_with(AgentSnapshot(1))
-    engine.conversation_arrived(WorkItem(1, "webchat", 0.0), 0.0)
-    engine.offer_accepted(1, 1, 0.0)
-    assert engine.conversation_arrived(WorkItem(2, "phone", 1.0), 1.0) == []
-    # A newer chat would fit beside the first, but the call came first and needs the agent whole.
-    engine.conversation_arrived(WorkItem(3, "webchat", 2.0), 2.0)
-    assert engine.agent_of(3) is None
-    assert engine.reserved_for(1) == 2
-    assert engine.explain(3, 3.0).removed_by(1) == Filter.RESERVED
-    assert assigned(engine.conversation_resolved(1, 4.0)) == {2: 1}
+    full_of_chats(engine, 1)
+    engine.conversation_arrived(WorkItem(4, "phone", 1.0), 1.0)
+    engine.conversation_arrived(WorkItem(5, "webchat", 2.0), 2.0)
+    # Room for a chat opens, but the call came first and needs the agent whole: take nothing newer.
+    assert engine.conversation_resolved(1, 3.0) == []
+    assert engine.reserved_for(1) == 4
+    assert engine.explain(5, 3.0).removed_by(1) == Filter.RESERVED
+    engine.conversation_resolved(2, 4.0)
+    assert assigned(engine.conversation_resolved(3, 5.0)) == {4: 1}
 
 
 def test_reservation_ends_when_the_call_goes_elsewhere() -> None:
     engine = engine_with(AgentSnapshot(1), AgentSnapshot(2, presence=Presence.OFFLINE))
-    engine.conversation_arrived(WorkItem(1, "webchat", 0.0), 0.0)
-    engine.offer_accepted(1, 1, 0.0)
-    engine.conversation_arrived(WorkItem(2, "phone", 1.0), 1.0)
-    engine.conversation_arrived(WorkItem(3, "webchat", 2.0), 2.0)
-    assert engine.reserved_for(1) == 2
-    decisions = engine.set_presence(2, Presence.ONLINE, 3.0)
-    assert assigned(decisions) == {2: 2, 3: 1}
+    full_of_chats(engine, 1)
+    engine.conversation_arrived(WorkItem(4, "phone", 1.0), 1.0)
+    engine.conversation_arrived(WorkItem(5, "webchat", 2.0), 2.0)
+    engine.conversation_resolved(1, 3.0)
+    assert engine.reserved_for(1) == 4
+    assert assigned(engine.set_presence(2, Presence.ONLINE, 4.0)) == {4: 2, 5: 1}
     assert engine.reserved_for(1) is None
 
 
 def test_reservation_can_be_switched_off() -> None:
     engine = engine_with(AgentSnapshot(1), policy=RouterPolicy(reserve_for_synchronous=False))
-    engine.conversation_arrived(WorkItem(1, "webchat", 0.0), 0.0)
-    engine.conversation_arrived(WorkItem(2, "phone", 1.0), 1.0)
-    assert assigned(engine.conversation_arrived(WorkItem(3, "webchat", 2.0), 2.0)) == {3: 1}
+    full_of_chats(engine, 1)
+    engine.conversation_arrived(WorkItem(4, "phone", 1.0), 1.0)
+    engine.conversation_arrived(WorkItem(5, "webchat", 2.0), 2.0)
+    assert assigned(engine.conversation_resolved(1, 3.0)) == {5: 1}

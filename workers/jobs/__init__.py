@@ -24,9 +24,11 @@ class JobSpec:
 
 
 def job_table() -> dict[str, JobSpec]:
-    from workers.jobs import route, send
+    from workers.jobs import callback, media, route, send
 
     return {
         "send": JobSpec(send.run, send.on_exhausted),
         "route": JobSpec(route.run),
+        "media": JobSpec(media.run, media.on_exhausted),
+        "callback": JobSpec(callback.run, callback.on_exhausted),
     }

@@ -32,6 +32,7 @@ def upgrade() -> None:
     sa.Column('capacity', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('schedule', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('voice_identity', sa.String(length=200), nullable=True),
     sa.Column('last_seen_at', UTCDateTime(), nullable=True),
     sa.Column('idle_since', UTCDateTime(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),

@@ -264,3 +264,22 @@ async def test_untrusted_certificate_is_refused(dovecot: ImapAccount) -> None:
     with pytest.raises(ssl.SSLCertVerificationError):
         await poller.sync_once()
     await poller.aclose()
+
+
+async def test_uidvalidity_change_while_running(dovecot: ImapAccount, admin: aioimaplib.IMAP4) -> None:
+    store, collector = MemoryCheckpoints(), Collector()
+    await _append(admin, 1, 2)
+    poller = ImapPoller(_config(dovecot), store, collector)
+    async with contextlib.asynccontextmanager(_run)(poller):
+        for _ in range(2):
+            await asyncio.wait_for(collector.arrived.get(), HANG_GUARD_SECONDS)
+        before = next(iter(store.saved.values()))
+        # Rebuilt under the running poller: the server ends its session, it reconnects and meets new UIDs.
+        assert (await admin.delete(MAILBOX)).result == "OK"
+        assert (await admin.create(MAILBOX)).result == "OK"
+        await _append(admin, 3)
+        raw = await asyncio.wait_for(collector.arrived.get(), HANG_GUARD_SECONDS)
+    assert raw == _mail(3)
+    after = next(iter(store.saved.values()))
+    assert after.uidvalidity != before.uidvalidity
+    assert after.last_uid == 1

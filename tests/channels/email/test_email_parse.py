@@ -312,3 +312,11 @@ def test_inline_image_of_a_real_message_is_mapped_by_content_id() -> None:
     forwarded = [a for a in parsed.attachments if a.content_type == "message/rfc822"]
     assert forwarded
     assert forwarded[0].data.startswith(b"Return-Path:") or b"Subject:" in forwarded[0].data
+
+
+def test_recipient_prefers_our_inbox_address() -> None:
+    message = _message(To="Partner <partner@example.net>, Sales <Sales@Hub.test>", Cc="support@hub.test")
+    message.set_content("x")
+    config = ParseConfig(inbox_addresses=("support@hub.test", "sales@hub.test"))
+    assert parse_email(message.as_bytes(), config).recipient == "sales@hub.test"
+    assert parse_email(message.as_bytes(), ParseConfig()).recipient == "partner@example.net"

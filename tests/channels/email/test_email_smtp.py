@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from email import message_from_bytes
+from email.message import EmailMessage
 from email.policy import default
 
 import pytest
@@ -164,3 +165,26 @@ async def test_untrusted_certificate_is_transient(starttls_server: SmtpServer) -
     channel = EmailChannel(PARSE, COMPOSE, SmtpSender(config))
     with pytest.raises(TransientChannelError):
         await channel.send(_outbound())
+
+
+async def test_sender_takes_envelope_from_headers(starttls_server: SmtpServer) -> None:
+    message = EmailMessage()
+    message["From"] = "Support <support@hub.test>"
+    message["To"] = "Ann <ann@example.com>"
+    message["Cc"] = "bob@example.org"
+    message["Bcc"] = "audit@hub.test"
+    message["Subject"] = "Hello"
+    message.set_content("Hi")
+    config = SmtpConfig(
+        host="127.0.0.1", port=starttls_server.port, username=USERNAME, password=PASSWORD, timeout_seconds=5
+    )
+    sender = SmtpSender(config, tls_context=starttls_server.client_context)
+    try:
+        await sender.send(message)
+    finally:
+        await sender.aclose()
+    (received,) = starttls_server.handler.received
+    assert received.sender == "support@hub.test"
+    assert received.recipients == ["ann@example.com", "bob@example.org", "audit@hub.test"]
+    assert b"audit@hub.test" not in received.content
+    assert message["Bcc"] == "audit@hub.test"

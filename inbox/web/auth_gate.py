@@ -1,0 +1,94 @@
+"""Nobody reaches a page or the API without signing in: one gate in front of every route, default deny.
+
+Pages identify the agent by the signed session cookie and send strangers to /login; the API takes only bearer
+tokens (never the cookie, so a browser cannot be tricked into calling it) and answers strangers 401. Paths that
+must stay open are listed here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from sqlalchemy import select
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from inbox.access import Viewer, load_viewer
+from inbox.actions.api_tokens import token_digest
+from inbox.models import Agent, ApiToken
+from inbox.passwords import password_version
+from inbox.store import Store
+
+OPEN_PATHS = frozenset({"/login", "/healthz"})
+# Channel webhooks verify each request's signature themselves; static files hold nothing private.
+OPEN_PREFIXES = ("/static/", "/channels/")
+API_PREFIX = "/api/"
+SESSION_AGENT = "agent_id"
+SESSION_PASSWORD_VERSION = "pwv"
+
+
+def is_open(path: str) -> bool:
+    return path in OPEN_PATHS or path.startswith(OPEN_PREFIXES)
+
+
+class AuthGate:
+    def __init__(self, app: ASGIApp, store: Store) -> None:
+        self.app = app
+        self.store = store
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket") or is_open(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        is_api = scope["path"].startswith(API_PREFIX)
+        viewer = await (self._token_viewer(scope) if is_api else self._session_viewer(scope))
+        if viewer is None:
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 4401})
+                return
+            await self._refuse(scope, is_api)(scope, receive, send)
+            return
+        scope.setdefault("state", {})["viewer"] = viewer
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _refuse(scope: Scope, is_api: bool) -> Response:
+        if is_api:
+            return JSONResponse(
+                {"error": "unauthorized", "detail": "send an API token as 'Authorization: Bearer <token>'"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        target = scope["path"] if scope["method"] == "GET" else "/"
+        if scope.get("query_string"):
+            target += "?" + scope["query_string"].decode("latin-1")
+        return RedirectResponse("/login?next=" + quote(target, safe=""), status_code=303)
+
+    async def _session_viewer(self, scope: Scope) -> Viewer | None:
+        session = scope.get("session") or {}
+        agent_id = session.get(SESSION_AGENT)
+        if not isinstance(agent_id, int):
+            return None
+        async with self.store.read() as db:
+            stored_hash = (
+                await db.execute(select(Agent.password_hash).where(Agent.id == agent_id))
+            ).scalar_one_or_none()
+            # A changed password ends every session made with the old one.
+            if stored_hash is None or password_version(stored_hash) != session.get(SESSION_PASSWORD_VERSION):
+                return None
+            return await load_viewer(db, agent_id)
+
+    async def _token_viewer(self, scope: Scope) -> Viewer | None:
+        scheme, _, token = Headers(scope=scope).get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        async with self.store.read() as db:
+            agent_id = (
+                await db.execute(
+                    select(ApiToken.agent_id).where(
+                        ApiToken.token_sha256 == token_digest(token.strip()), ApiToken.revoked_at.is_(None)
+                    )
+                )
+            ).scalar_one_or_none()
+            return await load_viewer(db, agent_id) if agent_id is not None else None
