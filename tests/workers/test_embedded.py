@@ -3,7 +3,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -31,8 +30,13 @@ async def test_a_runner_killed_mid_send_loses_nothing_and_sends_once(ctx: JobCon
         for job in (await session.execute(select(OutboxJob).where(OutboxJob.job == "route"))).scalars():
             job.status = "done"
     marker = tmp_path / "sending"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.doomed_runner", ctx.store.url, str(ctx.settings.data_dir), str(marker)],
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.support.doomed_runner",
+        ctx.store.url,
+        str(ctx.settings.data_dir),
+        str(marker),
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
@@ -44,7 +48,7 @@ async def test_a_runner_killed_mid_send_loses_nothing_and_sends_once(ctx: JobCon
         assert marker.read_text() == str(reply.message_id), "the runner never reached the send"
     finally:
         process.send_signal(signal.SIGKILL)
-        process.wait()
+        await process.wait()
     async with ctx.store.read() as session:
         job = (await session.execute(select(OutboxJob).where(OutboxJob.key == f"send:{reply.message_id}"))).scalar_one()
     assert job.status == "running" and job.attempts == 1
