@@ -89,4 +89,3 @@ async def visible_contact(session: AsyncSession, viewer: Viewer, contact_id: int
         select(Conversation.id).where(Conversation.contact_id == contact_id, conversation_scope(viewer)).limit(1)
     )
     return contact if reachable.scalar_one_or_none() is not None else None
-

@@ -14,6 +14,7 @@ from inbox.actions.ingest import do_ingest
 from inbox.actions.reply import ReplyRefused, do_reply
 from inbox.blobs import BlobStore
 from inbox.models import Agent, Contact, ContactIdentity, Team
+from inbox.passwords import hash_password
 from inbox.settings import Settings
 from inbox.store import Store
 
@@ -39,6 +40,9 @@ TOPICS_ZH = (
     ("投诉：房间不干净", "入住时房间很脏，前台也没有处理，我要投诉。"),
     ("积分没有到账", "我上次入住的积分还没有记到会员账户里。"),
 )
+# Every demo agent signs in with this password. It exists only in demo data, which is for trying the hub out on
+# one machine; real accounts are made with `hub user add`, which asks for a password.
+DEMO_PASSWORD = "demo-password"
 CHANNELS = (ChannelName.EMAIL, ChannelName.SMS, ChannelName.WEBCHAT, ChannelName.FAX, ChannelName.PHONE)
 
 
@@ -104,6 +108,7 @@ async def load_demo(
 
 
 async def _agents_and_teams(store: Store) -> list[int]:
+    demo_hash = hash_password(DEMO_PASSWORD)
     async with store.write() as session:
         front = Team(name="Front desk")
         billing = Team(name="Billing and loyalty")
@@ -123,6 +128,7 @@ async def _agents_and_teams(store: Store) -> list[int]:
                 name=name,
                 email=email,
                 role=role,
+                password_hash=demo_hash,
                 presence="online" if role == "agent" else "offline",
                 skills=["billing"] if team is billing else ["reservations"],
                 languages=languages,
@@ -195,7 +201,7 @@ async def _customer(
             language="zh" if chinese else "en",
             timezone="Asia/Shanghai" if chinese else "America/Los_Angeles",
             is_key_account=tier == "platinum",
-            relationship_class=rng.choice(("new", "long-term", "long-term", "at-risk")),
+            relationship_class=rng.choice(("new", "long_term", "long_term", "at_risk")),
             consent={"email": True, "sms": rng.random() > 0.1},
             owner_agent_id=rng.choice(agent_ids) if tier in ("platinum", "gold") else None,
             custom_attributes={},

@@ -96,7 +96,7 @@ def _filter_clauses(filters: Filters) -> list[ColumnElement[bool]]:
     return clauses
 
 
-def _base(viewer: Viewer, view: View, filters: Filters) -> Select[tuple[int]]:
+def _base(viewer: Viewer, view: View, filters: Filters) -> Select[int]:
     return (
         select(Conversation.id)
         .join(Contact, Contact.id == Conversation.contact_id)

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _HASHER = PasswordHasher()
 MIN_LENGTH = 10
-# Checked against when the account does not exist, so a failed login costs the same either way and response
-# times do not reveal which addresses have accounts.
-_DUMMY_HASH = _HASHER.hash("an account that does not exist")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Checked against when the account does not exist, so a failed login costs the same either way and
+    response times do not reveal which addresses have accounts."""
+    return _HASHER.hash("an account that does not exist")
 
 
 class WeakPassword(ValueError):
@@ -26,7 +31,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     try:
-        return _HASHER.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _HASHER.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from inbox.models import Agent, Contact, Conversation, ConversationStatus
-from router import AgentSnapshot, Boosts, CapacityProfile, Presence, Tier, WorkItem
+from router import AgentSnapshot, Boosts, CapacityProfile, Presence, RelationshipClass, Tier, WorkItem
 
 HELD_STATUSES = (ConversationStatus.OPEN.value, ConversationStatus.PENDING.value)
 
@@ -84,7 +84,7 @@ def work_item(
         tier=_tier(contact.tier),
         boosts=Boosts(
             open_complaint=conversation.is_complaint,
-            at_risk_customer=contact.relationship_class == "at-risk",
+            at_risk_customer=contact.relationship_class == RelationshipClass.AT_RISK.value,
             key_account=contact.is_key_account,
         ),
         owner_agent_id=contact.owner_agent_id,
@@ -104,7 +104,7 @@ def work_item_for_call(
         arrived_at=(conversation.created_at if conversation is not None else now).timestamp(),
         tier=_tier(contact.tier) if contact is not None else Tier.BRONZE,
         boosts=Boosts(
-            at_risk_customer=contact is not None and contact.relationship_class == "at-risk",
+            at_risk_customer=contact is not None and contact.relationship_class == RelationshipClass.AT_RISK.value,
             key_account=contact is not None and contact.is_key_account,
         ),
         owner_agent_id=contact.owner_agent_id if contact is not None else None,

@@ -20,7 +20,9 @@ from pydantic_settings import (
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_FILE_VARIABLE = "HUB_SETTINGS_FILE"
-SECRET_KEYS = frozenset({"secret_key", "password", "auth_token", "api_key", "token", "encryption_keys"})
+SECRET_KEYS = frozenset(
+    {"secret_key", "password", "auth_token", "api_key", "token", "encryption_keys", "identity_secrets"}
+)
 
 
 def settings_file() -> Path:
@@ -94,6 +96,25 @@ class IngestSection(BaseModel):
     reopen_window_hours: float = Field(default=168, ge=0)
 
 
+class ValueSection(BaseModel):
+    """Customer value: score = realised·w + potential·w + model·w − cost to serve; tiers by share of customers."""
+
+    weight_realised: float = 1.0
+    weight_potential: float = 0.5
+    weight_model: float = 0.3
+    cost_per_contact: float = Field(default=5.0, ge=0)
+    share_platinum: float = Field(default=0.05, ge=0, le=1)
+    share_gold: float = Field(default=0.15, ge=0, le=1)
+    share_silver: float = Field(default=0.30, ge=0, le=1)
+    key_account_min_score: float = Field(default=25_000.0, ge=0)
+
+
+class ScheduleSection(BaseModel):
+    """How often the periodic jobs run, in seconds; 0 turns one off."""
+
+    recompute_values_seconds: int = Field(default=3600, ge=0)
+
+
 class TwilioSection(BaseModel):
     """SMS and phone through Twilio; on when an account SID and auth token are set (both from the environment:
     HUB_TWILIO__ACCOUNT_SID, HUB_TWILIO__AUTH_TOKEN)."""
@@ -117,10 +138,74 @@ class TwilioSection(BaseModel):
         return bool(self.account_sid and self.auth_token and self.auth_token.get_secret_value())
 
 
+class WebchatInbox(BaseModel):
+    """One site embedding the chat widget (``data-inbox="<key>"`` on its script tag)."""
+
+    key: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    name: str = "Support"
+    # Origins (scheme://host[:port]) whose pages may open a chat; any other page is refused.
+    allowed_origins: list[str] = Field(default_factory=list)
+    prechat_form: bool = False
+
+
+class WebchatSection(BaseModel):
+    """The chat widget; on when a signing key is set (HUB_WEBCHAT__SECRET_KEY) and an inbox is listed.
+
+    Each inbox's identity-verification secret comes from HUB_WEBCHAT__IDENTITY_SECRETS, a JSON object
+    ``{"<inbox key>": "<secret>"}``."""
+
+    secret_key: SecretStr | None = None
+    identity_secrets: dict[str, SecretStr] = Field(default_factory=dict)
+    inboxes: list[WebchatInbox] = Field(default_factory=list)
+    max_text_chars: int = Field(default=4000, ge=1, le=100_000)
+    max_upload_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=20 * 1024 * 1024)
+    visitor_burst: int = Field(default=8, ge=1)
+    visitor_per_second: float = Field(default=1.0, gt=0)
+    address_burst: int = Field(default=60, ge=1)
+    address_per_second: float = Field(default=10.0, gt=0)
+    # When agents answer chats, e.g. ["mon-fri 09:00-18:00", "sat 10:00-14:00"]; empty: around the clock.
+    hours: list[str] = Field(default_factory=list)
+    timezone: str = "UTC"
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.secret_key and self.secret_key.get_secret_value() and self.inboxes)
+
+
 class WebSection(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     secret_key: SecretStr | None = None
+
+
+class PrivacySection(BaseModel):
+    """Encryption of sensitive customer fields and how long each kind of data is kept (in days)."""
+
+    # Comma-separated keys, newest first, from HUB_PRIVACY__ENCRYPTION_KEYS only (`hub keys generate` makes one).
+    encryption_keys: SecretStr | None = None
+    # Custom attributes whose values are sealed like the built-in sensitive fields.
+    sensitive_attributes: list[str] = Field(default_factory=list)
+    raw_payloads_days: int = Field(default=90, ge=1)
+    resolved_attachments_days: int = Field(default=730, ge=1)
+    chat_visitors_days: int = Field(default=30, ge=1)
+    audit_log_days: int = Field(default=2555, ge=1)
+    quarantine_days: int = Field(default=90, ge=1)
+    purge_batch_size: int = Field(default=1000, ge=1, le=100_000)
+    rotation_batch_size: int = Field(default=500, ge=1, le=100_000)
+    # A file touched this recently may be about to gain a row (ingest writes files before rows): left for later.
+    file_grace_minutes: int = Field(default=60, ge=0)
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _usable_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value().strip():
+            from inbox.crypto.keyring import KeyringError, parse_keys
+
+            try:
+                parse_keys(value.get_secret_value())
+            except KeyringError as error:
+                raise ValueError(str(error)) from None
+        return value
 
 
 class Settings(BaseSettings):
@@ -130,8 +215,12 @@ class Settings(BaseSettings):
     database: DatabaseSection = DatabaseSection()
     jobs: JobsSection = JobsSection()
     ingest: IngestSection = IngestSection()
+    value: ValueSection = ValueSection()
+    schedule: ScheduleSection = ScheduleSection()
     twilio: TwilioSection = TwilioSection()
+    webchat: WebchatSection = WebchatSection()
     web: WebSection = WebSection()
+    privacy: PrivacySection = PrivacySection()
 
     @classmethod
     def settings_customise_sources(
@@ -204,7 +293,9 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         for error in exc.errors():
             where = ".".join(str(part) for part in error["loc"])
-            problems.append(f"{where}: {error['msg']} (got {error.get('input')!r})")
+            # A secret's value is never echoed back, not even a malformed one.
+            shown = "" if set(map(str, error["loc"])) & SECRET_KEYS else f" (got {error.get('input')!r})"
+            problems.append(f"{where}: {error['msg']}{shown}")
         raise ConfigurationError(problems) from exc
     if problems:
         raise ConfigurationError(problems)

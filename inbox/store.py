@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from inbox.crypto.columns import bind_protection, protection_from
 from inbox.settings import Settings
 
 
@@ -54,6 +55,12 @@ class Store:
                 self.url, echo=echo, pool_size=settings.database.pool_size, max_overflow=10
             )
             self.writer = self.reader
+        self.protection = protection_from(
+            settings.privacy.encryption_keys.get_secret_value() if settings.privacy.encryption_keys else None,
+            settings.privacy.sensitive_attributes,
+        )
+        for engine in {self.reader, self.writer}:
+            bind_protection(engine, self.protection)
         self._write_sessions = async_sessionmaker(self.writer, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False)
         # Set after a commit that queued jobs, so the relay dispatches them at once instead of at its next poll.

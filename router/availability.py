@@ -26,11 +26,7 @@ def effective_presence(
     """A silent client is treated as away rather than offline: the agent may only have lost the connection, so
     their conversations stay theirs but no new work is sent. ``last_heartbeat=None`` means heartbeats are not
     tracked for this agent (a phone-only seat, a test)."""
-    if (
-        presence is Presence.ONLINE
-        and last_heartbeat is not None
-        and now - last_heartbeat > heartbeat_timeout
-    ):
+    if presence is Presence.ONLINE and last_heartbeat is not None and now - last_heartbeat > heartbeat_timeout:
         return Presence.AWAY
     return presence
 
@@ -90,9 +86,7 @@ def is_working(shifts: tuple[WeeklyWindow, ...], breaks: tuple[WeeklyWindow, ...
     return on_shift and not any(pause.contains(now) for pause in breaks)
 
 
-def schedule_reason(
-    shifts: tuple[WeeklyWindow, ...], breaks: tuple[WeeklyWindow, ...], now: float
-) -> str | None:
+def schedule_reason(shifts: tuple[WeeklyWindow, ...], breaks: tuple[WeeklyWindow, ...], now: float) -> str | None:
     """Why the schedule keeps an agent from work right now, in the words an explanation uses."""
     if shifts and not any(shift.contains(now) for shift in shifts):
         return "off_shift"

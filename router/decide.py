@@ -40,16 +40,12 @@ def _reachable(agent: AgentSnapshot, now: float, policy: RouterPolicy) -> bool:
     return presence is not Presence.OFFLINE and schedule_reason(agent.shifts, agent.breaks, now) is None
 
 
-def owner_reachable(
-    item: WorkItem, agents: Iterable[AgentSnapshot], now: float, policy: RouterPolicy
-) -> bool:
+def owner_reachable(item: WorkItem, agents: Iterable[AgentSnapshot], now: float, policy: RouterPolicy) -> bool:
     preferred = set(item.preferred_agents())
     return any(agent.agent_id in preferred and _reachable(agent, now, policy) for agent in agents)
 
 
-def _verdict(
-    agent: AgentSnapshot, item: WorkItem, ring: Ring, now: float, policy: RouterPolicy
-) -> AgentVerdict:
+def _verdict(agent: AgentSnapshot, item: WorkItem, ring: Ring, now: float, policy: RouterPolicy) -> AgentVerdict:
     presence = effective_presence(agent.presence, agent.last_heartbeat, now, policy.heartbeat_timeout_seconds)
     if presence is not Presence.ONLINE:
         return AgentVerdict(agent.agent_id, Filter.PRESENCE, detail=presence.value)
@@ -72,9 +68,7 @@ def _verdict(
     return AgentVerdict(agent.agent_id, None, strategy_score(policy.strategy, rank, now), admitted.label)
 
 
-def decide(
-    item: WorkItem, agents: Iterable[AgentSnapshot], now: float, policy: RouterPolicy | None = None
-) -> Decision:
+def decide(item: WorkItem, agents: Iterable[AgentSnapshot], now: float, policy: RouterPolicy | None = None) -> Decision:
     """Choose an agent for ``item`` among ``agents`` at ``now`` (POSIX seconds).
 
     The innermost ring with a candidate wins (the owner before the team before anyone with the skills), then
@@ -104,9 +98,7 @@ def decide(
         strategy=policy.strategy.value,
         verdicts=tuple(verdicts),
         chosen_agent_id=chosen,
-        reason="no eligible agent with free capacity"
-        if chosen is None
-        else f"{policy.strategy.value} in ring",
+        reason="no eligible agent with free capacity" if chosen is None else f"{policy.strategy.value} in ring",
         boosts=item.boosts.active(),
         tier=item.tier.name.lower(),
     )

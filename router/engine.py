@@ -46,6 +46,7 @@ class RoutingEngine:
         self._synchronous = self.policy.synchronous_channels
         # Conversation id -> agents holding capacity back for it (see ``_reserve``).
         self._reservations: dict[int, set[int]] = {}
+        self._released: list[int] = []  # conversations that left the queue while agents held back for them
         self._now = 0.0
         self._strategy_name = self.policy.strategy.value
         self._levels_by_profile: dict[tuple[object, ...], list[tuple[Ring, list[Pool]]]] = {}
@@ -172,9 +173,7 @@ class RoutingEngine:
         agent = self._agents[agent_id]
         offset = self.policy.offsets.total(item.tier, item.boosts)
         status = ConversationStatus.STARTED if started else ConversationStatus.ASSIGNED
-        conversation = LiveConversation(
-            item, item.arrived_at - offset, next(self._sequence), offset, status, agent_id
-        )
+        conversation = LiveConversation(item, item.arrived_at - offset, next(self._sequence), offset, status, agent_id)
         self._conversations[item.conversation_id] = conversation
         agent.hold(item.channel, item.conversation_id, agent.available_since)
         self._index.refresh(agent)
@@ -187,6 +186,7 @@ class RoutingEngine:
 
     def conversation_resolved(self, conversation_id: int, now: float) -> list[Decision]:
         conversation = self._conversations.pop(conversation_id, None)
+        self._left_queue(conversation_id)
         if conversation is None or conversation.agent_id is None:
             return self._settle([])
         agent = self._agents.get(conversation.agent_id)
@@ -252,9 +252,7 @@ class RoutingEngine:
         while timers and timers[0][2] != _HEARTBEAT_DUE:
             conversation = self._conversations.get(timers[0][3])
             if conversation is not None and conversation.generation == timers[0][4]:
-                awaits = (
-                    ConversationStatus.WAITING if timers[0][2] == _RING_OPENS else ConversationStatus.OFFERED
-                )
+                awaits = ConversationStatus.WAITING if timers[0][2] == _RING_OPENS else ConversationStatus.OFFERED
                 if conversation.status is awaits:
                     break
             heapq.heappop(timers)
@@ -374,10 +372,7 @@ class RoutingEngine:
         )
         levels = self._levels_by_profile.get(profile)
         if levels is None:
-            levels = [
-                (level, [self._index.pool(key) for key in keys])
-                for level, keys in pool_keys_by_ring(item, ring)
-            ]
+            levels = [(level, [self._index.pool(key) for key in keys]) for level, keys in pool_keys_by_ring(item, ring)]
             self._levels_by_profile[profile] = levels
         return levels
 
@@ -417,12 +412,13 @@ class RoutingEngine:
                         if head is None:
                             continue
                     if not fits:
-                        if blocked is None or (head.key, head.sequence) < (blocked.key, blocked.sequence):
+                        if (blocked is None or (head.key, head.sequence) < (blocked.key, blocked.sequence)) and (
+                            len(self._reservations.get(head.item.conversation_id, ()))
+                            < self.policy.reservations_per_conversation
+                        ):
                             blocked = head
                     elif (
-                        best is None
-                        or head.key < best.key
-                        or (head.key == best.key and head.sequence < best.sequence)
+                        best is None or head.key < best.key or (head.key == best.key and head.sequence < best.sequence)
                     ):
                         best, best_pool = head, pool
             if blocked is not None and (best is None or (blocked.key, blocked.sequence) < (best.key, best.sequence)):
@@ -435,9 +431,7 @@ class RoutingEngine:
                 best_pool.waiting.pop()  # now, while it is at hand, rather than when it turns up stale
             ring = innermost_ring(agent.agent_id, agent.team_id, agent.skills, best.item, best.ring)
             decisions.append(
-                self._assign(
-                    best, agent, ring or best.ring, now, "capacity freed: next in queue", refresh=False
-                )
+                self._assign(best, agent, ring or best.ring, now, "capacity freed: next in queue", refresh=False)
             )
         return decisions
 
@@ -464,21 +458,17 @@ class RoutingEngine:
 
     def _settle(self, decisions: list[Decision]) -> list[Decision]:
         """Let agents who were holding back for a conversation that has now left the queue take work again."""
-        while self._reservations:
-            released = [
-                conversation_id
-                for conversation_id in self._reservations
-                if self.status_of(conversation_id) is not ConversationStatus.WAITING
-            ]
-            if not released:
-                break
-            for conversation_id in released:
-                for agent_id in sorted(self._reservations.get(conversation_id, ())):
-                    agent = self._agents.get(agent_id)
-                    if agent is not None:
-                        decisions += self._agent_changed(agent, self._now)
-                self._reservations.pop(conversation_id, None)
+        while self._released:
+            conversation_id = self._released.pop()
+            for agent_id in sorted(self._reservations.pop(conversation_id, ())):
+                agent = self._agents.get(agent_id)
+                if agent is not None and agent.reserved_for == conversation_id:
+                    decisions += self._agent_changed(agent, self._now)
         return decisions
+
+    def _left_queue(self, conversation_id: int) -> None:
+        if conversation_id in self._reservations:
+            self._released.append(conversation_id)
 
     def _current_head(self, pool: Pool, agent_id: int) -> LiveConversation | None:
         """The pool's first waiting conversation this agent has not refused, dropping stale entries."""
@@ -553,6 +543,7 @@ class RoutingEngine:
         """Give the conversation to the agent. ``refresh=False`` defers re-indexing the agent to the
         caller, who is about to change them again (a drain taking several conversations in a row)."""
         item = conversation.item
+        self._left_queue(item.conversation_id)
         offer = item.channel in self._synchronous
         conversation.status = ConversationStatus.OFFERED if offer else ConversationStatus.ASSIGNED
         conversation.agent_id = agent.agent_id

@@ -52,6 +52,8 @@ class RouterPolicy:
     # A blended agent freeing capacity takes nothing newer while an older call or chat they could take waits
     # for room (see ``RoutingEngine``); off, synchronous work only reaches agents who happen to be empty.
     reserve_for_synchronous: bool = True
+    # One agent making room is enough to serve the call; more would leave capacity unused for no gain.
+    reservations_per_conversation: int = 1
     explain: bool = True
 
     def is_synchronous(self, channel: str) -> bool:

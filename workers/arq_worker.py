@@ -17,6 +17,7 @@ from workers.context import JobContext
 from workers.execute import Verdict, execute
 from workers.jobs import job_table
 from workers.relay import ARQ_FUNCTION, OutboxRelay
+from workers.schedule import Scheduler
 
 
 async def run_outbox_job(ctx: dict[str, Any], outbox_id: int) -> str:
@@ -48,11 +49,15 @@ def worker_options(
         hub = build_context(settings, channels)
         ctx["hub"] = hub
         if relay:
-            # Workers relay too, so after a crash the outbox drains even with no web process running.
+            # Workers relay and schedule too, so the outbox drains and periodic jobs run with no web process up.
             ctx["relay"] = OutboxRelay(hub.store, ctx["redis"])
             ctx["relay"].start()
+            ctx["scheduler"] = Scheduler(hub.store, settings)
+            ctx["scheduler"].start()
 
     async def shutdown(ctx: dict[str, Any]) -> None:
+        if "scheduler" in ctx:
+            await ctx["scheduler"].stop()
         if "relay" in ctx:
             await ctx["relay"].stop()
         if "hub" in ctx:

@@ -1,4 +1,4 @@
-"""The ``hub`` command: check, migrate, serve, worker, demo."""
+"""The ``hub`` command: check, migrate, serve, worker, demo, user."""
 
 from __future__ import annotations
 
@@ -53,6 +53,9 @@ def _demo(args: argparse.Namespace) -> int:
         print("The store already holds data; demo data not loaded.")
     else:
         print("Demo data loaded: " + ", ".join(f"{value} {key}" for key, value in counts.items()))
+        from inbox.demo import DEMO_PASSWORD
+
+        print(f"Demo agents (e.g. olivia@hub.example, admin@hub.example) sign in with {DEMO_PASSWORD!r}.")
     return 0
 
 
@@ -75,6 +78,12 @@ def _worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _user(args: argparse.Namespace) -> int:
+    from workers.users import run_user_command
+
+    return run_user_command(_settings_or_exit(), args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hub", description="The omnichannel customer contact hub.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -92,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", help="run an arq job worker (production)")
     worker.add_argument("--burst", action="store_true", help="stop when the queue is empty")
     worker.set_defaults(run=_worker)
+    from workers.users import add_parsers
+
+    add_parsers(commands)
+    commands.choices["user"].set_defaults(run=_user)
     return parser
 
 

@@ -15,6 +15,7 @@ from workers.context import JobContext
 from workers.embedded import EmbeddedRunner
 from workers.relay import OutboxRelay
 from workers.retry import RetryPolicy
+from workers.schedule import Scheduler
 
 
 def build_channels(settings: Settings) -> ChannelRegistry:
@@ -51,8 +52,11 @@ class JobProcessing:
     runner: EmbeddedRunner | None = None
     relay: OutboxRelay | None = None
     redis: ArqRedis | None = None
+    scheduler: Scheduler | None = None
 
     async def stop(self) -> None:
+        if self.scheduler is not None:
+            await self.scheduler.stop()
         if self.runner is not None:
             await self.runner.stop()
         if self.relay is not None:
@@ -62,11 +66,13 @@ class JobProcessing:
 
 
 async def start_job_processing(ctx: JobContext) -> JobProcessing:
+    scheduler = Scheduler(ctx.store, ctx.settings)
+    scheduler.start()
     if ctx.settings.jobs.uses_arq:
         redis = await create_pool(RedisSettings.from_dsn(ctx.settings.jobs.redis_url))
         relay = OutboxRelay(ctx.store, redis)
         relay.start()
-        return JobProcessing(relay=relay, redis=redis)
+        return JobProcessing(relay=relay, redis=redis, scheduler=scheduler)
     runner = EmbeddedRunner(ctx)
     runner.start()
-    return JobProcessing(runner=runner)
+    return JobProcessing(runner=runner, scheduler=scheduler)

@@ -20,7 +20,5 @@ def channel_routes(
     twilio = twilio_config(settings)
     if twilio is not None:
         voice = VoiceRouting(store, policy)
-        routes.extend(
-            twilio_routes(twilio, sink, find_agent=voice.find_agent, caller_language=voice.caller_language)
-        )
+        routes.extend(twilio_routes(twilio, sink, find_agent=voice.find_agent, caller_language=voice.caller_language))
     return routes

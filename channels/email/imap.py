@@ -219,7 +219,7 @@ class ImapPoller:
                 pushed = await client.wait_server_push(timeout=self._config.idle_renew_seconds)
                 if self._lost(client):
                     raise ImapError("connection lost while idling")
-                if pushed == aioimaplib.STOP_WAIT_SERVER_PUSH or _announces_mail(pushed):
+                if pushed == aioimaplib.STOP_WAIT_SERVER_PUSH or _needs_sync(pushed):
                     break
         except TimeoutError:
             pass
@@ -258,9 +258,15 @@ class ImapPoller:
 
 
 def _check(response: aioimaplib.Response, command: str) -> aioimaplib.Response:
-    if response.result != "OK":
-        detail = b" ".join(bytes(line) for line in response.lines).decode("utf-8", "replace")
-        raise ImapError(f"{command} answered {response.result}: {detail}")
+    # An untagged NO or BYE next to a tagged OK means the session itself is broken (its mailbox was deleted,
+    # the server is shutting down); carrying on would only repeat the same stale view.
+    untagged_failure = any(
+        not isinstance(line, bytearray) and bytes(line).startswith((b"NO ", b"BAD ", b"BYE "))
+        for line in response.lines[:-1]
+    )
+    if response.result != "OK" or untagged_failure:
+        detail = b" ".join(bytes(line) for line in response.lines if not isinstance(line, bytearray))
+        raise ImapError(f"{command} answered {response.result}: {detail.decode('utf-8', 'replace')}")
     return response
 
 
@@ -290,7 +296,10 @@ def _fetched_messages(lines: Sequence[bytes | bytearray]) -> list[tuple[int, byt
     return messages
 
 
-def _announces_mail(lines: object) -> bool:
+def _needs_sync(lines: object) -> bool:
+    """Anything but a keep-alive ("OK Still here") ends the wait: new mail, expunges, flag changes by other
+    clients, and errors such as a mailbox deleted under the session, which the next sync turns into a
+    reconnect."""
     if not isinstance(lines, list):
         return False
-    return any(isinstance(line, bytes | bytearray) and bytes(line).endswith(b"EXISTS") for line in lines)
+    return any(isinstance(line, bytes | bytearray) and not bytes(line).startswith(b"OK") for line in lines)

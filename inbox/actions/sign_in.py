@@ -22,9 +22,7 @@ async def do_sign_in(store: Store, *, email: str, password: str, address: str) -
     """The agent when the address and password match an active account; None otherwise, for any reason."""
     email = email.strip().lower()
     async with store.write() as session:
-        agent = (
-            await session.execute(select(Agent).where(func.lower(Agent.email) == email))
-        ).scalar_one_or_none()
+        agent = (await session.execute(select(Agent).where(func.lower(Agent.email) == email))).scalar_one_or_none()
         # Verified even without an account, so timing does not tell which addresses exist.
         matches = verify_password(agent.password_hash if agent else None, password)
         if agent is None or not matches or not agent.active:

@@ -38,8 +38,10 @@ async def do_assign_manually(
             if agent is None or not agent.active or agent.role not in HANDLING_ROLES:
                 raise TransferRefused("that person cannot take conversations")
             teams = (
-                await session.execute(select(agent_teams.c.team_id).where(agent_teams.c.agent_id == agent_id))
-            ).scalars().all()
+                (await session.execute(select(agent_teams.c.team_id).where(agent_teams.c.agent_id == agent_id)))
+                .scalars()
+                .all()
+            )
             if team_id is None and len(teams) == 1:
                 team_id = int(teams[0])
         before = {"agent_id": conversation.assignee_id, "team_id": conversation.team_id}

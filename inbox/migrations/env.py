@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any, Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from inbox.crypto.columns import AttributesDocument, Sealed
 from inbox.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _render_item(type_: str, item: Any, autogen_context: AutogenContext) -> str | Literal[False]:
+    """Migrations record the stored form of sealed columns, never the application types that seal them."""
+    if type_ == "type" and isinstance(item, Sealed):
+        return "sa.Text()"
+    if type_ == "type" and isinstance(item, AttributesDocument):
+        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        return "sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')"
+    return False
 
 
 def _run(connection: Connection) -> None:
@@ -21,6 +34,7 @@ def _run(connection: Connection) -> None:
         # SQLite cannot ALTER most things in place; batch mode rebuilds the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

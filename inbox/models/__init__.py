@@ -7,6 +7,7 @@ from inbox.models.contact import Contact, ContactIdentity
 from inbox.models.conversation import Conversation, ConversationStatus
 from inbox.models.message import Attachment, Direction, Message, RawPayload
 from inbox.models.operations import DeadLetter, Event, OutboxJob, OutboxStatus, Quarantine
+from inbox.models.privacy import EncryptionKey
 
 __all__ = [
     "Agent",
@@ -19,6 +20,7 @@ __all__ = [
     "ConversationStatus",
     "DeadLetter",
     "Direction",
+    "EncryptionKey",
     "Event",
     "Message",
     "OutboxJob",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from inbox.crypto.columns import AttributesDocument, SealedDate, SealedDecimal, SealedText
 from inbox.models.base import Base, BigId, JsonDocument, UTCDateTime, utcnow
 
 Money = Numeric(14, 2)
@@ -28,11 +29,24 @@ class Contact(Base):
     realised_value: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     potential_value: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     model_value: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    # Concessions made to the customer (discounts, compensation), imported or recorded; the handled contacts'
+    # share of the cost to serve is counted from the conversations when the value is recomputed.
     cost_to_serve: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    value_score: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    value_computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     tier: Mapped[str] = mapped_column(String(20), default="bronze")
     is_key_account: Mapped[bool] = mapped_column(default=False)
     relationship_class: Mapped[str] = mapped_column(String(20), default="new")
-    custom_attributes: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    # Attributes listed in privacy.sensitive_attributes are sealed inside the document.
+    custom_attributes: Mapped[dict[str, Any]] = mapped_column(AttributesDocument, default=dict)
+    # Sensitive fields, sealed at rest (inbox.crypto): never searched on, logged or sent out in clear.
+    id_document_number: Mapped[str | None] = mapped_column(SealedText("contacts.id_document_number"))
+    date_of_birth: Mapped[date | None] = mapped_column(SealedDate("contacts.date_of_birth"))
+    income: Mapped[Decimal | None] = mapped_column(SealedDecimal("contacts.income"))
+    health_notes: Mapped[str | None] = mapped_column(SealedText("contacts.health_notes"))
+    family_details: Mapped[str | None] = mapped_column(SealedText("contacts.family_details"))
+    # Set when the customer's personal data was erased at their request; the row stays for the figures.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when this record was merged into another; merged records are kept for the audit trail.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
     last_inbound_channel: Mapped[str | None] = mapped_column(String(20))

@@ -15,9 +15,7 @@ from workers.voice_routing import agent_target
 
 @runtime_checkable
 class CallPlacer(Protocol):
-    async def place_callback_call(
-        self, agent: AgentTarget, customer: str, language: str | None = None
-    ) -> str: ...
+    async def place_callback_call(self, agent: AgentTarget, customer: str, language: str | None = None) -> str: ...
 
 
 async def run(ctx: JobContext, payload: dict[str, Any]) -> None:

@@ -54,6 +54,13 @@ def upgrade() -> None:
     with op.batch_alter_table('dead_letters', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_dead_letters_key'), ['key'], unique=False)
 
+    op.create_table('encryption_keys',
+    sa.Column('key_id', sa.String(length=16), nullable=False),
+    sa.Column('check_value', sa.Text(), nullable=False),
+    sa.Column('registered_at', UTCDateTime(), nullable=False),
+    sa.Column('retired_at', UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('key_id', name=op.f('pk_encryption_keys'))
+    )
     op.create_table('outbox',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('job', sa.String(length=60), nullable=False),
@@ -134,10 +141,18 @@ def upgrade() -> None:
     sa.Column('potential_value', sa.Numeric(precision=14, scale=2), nullable=False),
     sa.Column('model_value', sa.Numeric(precision=14, scale=2), nullable=False),
     sa.Column('cost_to_serve', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('value_score', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('value_computed_at', UTCDateTime(), nullable=True),
     sa.Column('tier', sa.String(length=20), nullable=False),
     sa.Column('is_key_account', sa.Boolean(), nullable=False),
     sa.Column('relationship_class', sa.String(length=20), nullable=False),
     sa.Column('custom_attributes', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('id_document_number', sa.Text(), nullable=True),
+    sa.Column('date_of_birth', sa.Text(), nullable=True),
+    sa.Column('income', sa.Text(), nullable=True),
+    sa.Column('health_notes', sa.Text(), nullable=True),
+    sa.Column('family_details', sa.Text(), nullable=True),
+    sa.Column('erased_at', UTCDateTime(), nullable=True),
     sa.Column('merged_into_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('last_inbound_channel', sa.String(length=20), nullable=True),
     sa.Column('last_inbound_at', UTCDateTime(), nullable=True),
@@ -298,6 +313,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_outbox_status_run_after')
 
     op.drop_table('outbox')
+    op.drop_table('encryption_keys')
     with op.batch_alter_table('dead_letters', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_dead_letters_key'))
 

@@ -273,6 +273,8 @@ async def test_uidvalidity_change_while_running(dovecot: ImapAccount, admin: aio
     async with contextlib.asynccontextmanager(_run)(poller):
         for _ in range(2):
             await asyncio.wait_for(collector.arrived.get(), HANG_GUARD_SECONDS)
+        # Idling means the round that handed the two messages over has also saved its checkpoint.
+        await asyncio.wait_for(poller.idling.wait(), HANG_GUARD_SECONDS)
         before = next(iter(store.saved.values()))
         # Rebuilt under the running poller: the server ends its session, it reconnects and meets new UIDs.
         assert (await admin.delete(MAILBOX)).result == "OK"

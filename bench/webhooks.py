@@ -1,0 +1,340 @@
+"""Webhook throughput: signed inbound SMS webhooks posted over HTTP to the hub under uvicorn (PostgreSQL, Twilio
+configured, the embedded job runner routing what arrives) until every one is stored, against a bare Starlette app
+answering 200 on a trivial route under uvicorn the same way, in the same run.
+
+Each server runs in its own process, as ``hub serve`` does; the load comes from separate client processes, each
+with many concurrent httpx requests, whose signatures are computed before the clock starts. Everything listens on
+loopback only.
+
+Run: .venv/bin/python bench/webhooks.py [--requests N] [--concurrency C] [--clients P]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+import asyncpg
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench._report import target  # noqa: E402
+
+POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
+AUTH_TOKEN = "bench-auth-token-5e4d3c2b"
+HUB_NUMBER = "+14155550100"
+INBOUND_PATH = "/channels/twilio/sms/inbound"
+BARE_PATH = "/bare"
+TEXTS = (
+    "Hello, can I move my reservation to Tuesday?",
+    "您好，我想把预订改到周二，可以吗？",
+    "The invoice lists two nights but I stayed one.",
+)
+START_LIMIT_SECONDS = 60.0
+
+
+# ---------------------------------------------------------------- servers (run as child processes)
+
+
+def serve_hub(port: int) -> None:
+    from inbox.settings import load_settings
+    from workers.serve import serve
+
+    asyncio.run(serve(load_settings(), host="127.0.0.1", port=port))
+
+
+def serve_bare(port: int) -> None:
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    async def ok(_request: Request) -> Response:
+        return Response("<Response/>", media_type="application/xml")
+
+    app = Starlette(routes=[Route(BARE_PATH, ok, methods=["POST"])])
+    # The same uvicorn options as ``hub serve``, so the difference measured is the hub's own work.
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, proxy_headers=True, log_level="info")
+    asyncio.run(uvicorn.Server(config).serve())
+
+
+# ---------------------------------------------------------------- load (run as child processes)
+
+
+def signed_requests(base_url: str, path: str, first: int, count: int, run: str) -> list[tuple[bytes, str]]:
+    from twilio.request_validator import RequestValidator
+
+    validator = RequestValidator(AUTH_TOKEN)
+    prepared = []
+    for number in range(first, first + count):
+        form = {
+            "MessageSid": f"SM{run}{number:024d}",
+            "AccountSid": ACCOUNT_SID,
+            "From": f"+1415{number % 5000:07d}",
+            "To": HUB_NUMBER,
+            "Body": TEXTS[number % len(TEXTS)],
+            "NumMedia": "0",
+        }
+        signature = validator.compute_signature(f"{base_url}{path}", form)
+        prepared.append((urlencode(form).encode(), signature))
+    return prepared
+
+
+async def post_all(
+    base_url: str, path: str, prepared: list[tuple[bytes, str]], concurrency: int, start_at: float
+) -> dict[str, object]:
+    queue = list(reversed(prepared))
+    latencies: list[float] = []
+    failures: list[int] = []
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60.0) as client:
+
+        async def worker() -> None:
+            while queue:
+                body, signature = queue.pop()
+                headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}
+                started = time.perf_counter()
+                response = await client.post(path, content=body, headers=headers)
+                latencies.append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    failures.append(response.status_code)
+
+        await asyncio.sleep(max(0.0, start_at - time.time()))
+        began = time.time()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        ended = time.time()
+    return {"began": began, "ended": ended, "latencies": latencies, "failures": failures}
+
+
+def run_client(args: argparse.Namespace) -> None:
+    prepared = signed_requests(args.url, args.path, args.first, args.count, args.run)
+    result = asyncio.run(post_all(args.url, args.path, prepared, args.concurrency, args.start_at))
+    print(json.dumps(result))
+
+
+# ---------------------------------------------------------------- orchestration
+
+
+@dataclass
+class Measured:
+    label: str
+    count: int
+    seconds: float
+    latencies: list[float]
+    failures: list[int]
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds
+
+    def describe(self, unit: str) -> str:
+        ordered = sorted(self.latencies)
+        p50 = statistics.median(ordered) * 1000
+        p99 = ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000
+        return (
+            f"{self.label}: {self.count} {unit} in {self.seconds:.2f}s = {self.rate:,.0f} {unit}/s, "
+            f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, non-200 answers: {len(self.failures)}"
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_listening(process: subprocess.Popen[bytes], port: int) -> None:
+    deadline = time.monotonic() + START_LIMIT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with status {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listened on port {port}")
+
+
+def start_server(kind: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [sys.executable, __file__, f"serve-{kind}", "--port", str(port)],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
+    wait_listening(process, port)
+    return process
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+async def load(url: str, path: str, total: int, first: int, run: str, args: argparse.Namespace) -> dict[str, object]:
+    """Split ``total`` requests over the client processes; all start at the same instant."""
+    share = total // args.clients
+    start_at = time.time() + 3.0 + 0.0005 * share  # time to sign the requests before the clock starts
+    commands = []
+    for index in range(args.clients):
+        count = share if index < args.clients - 1 else total - share * (args.clients - 1)
+        commands.append(
+            [
+                sys.executable, __file__, "client", "--url", url, "--path", path, "--run", run,
+                "--first", str(first + index * share), "--count", str(count),
+                "--concurrency", str(args.concurrency), "--start-at", str(start_at),
+            ]
+        )  # fmt: skip
+    processes = [
+        await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE, cwd=ROOT)
+        for command in commands
+    ]
+    outputs = [json.loads((await process.communicate())[0]) for process in processes]
+    return {
+        "began": min(float(out["began"]) for out in outputs),
+        "ended": max(float(out["ended"]) for out in outputs),
+        "latencies": [value for out in outputs for value in out["latencies"]],
+        "failures": [value for out in outputs for value in out["failures"]],
+    }
+
+
+async def stored_sms(dsn: str) -> int:
+    connection = await asyncpg.connect(dsn)
+    try:
+        return int(await connection.fetchval("SELECT count(*) FROM messages WHERE channel = 'sms'"))
+    finally:
+        await connection.close()
+
+
+async def measure_hub(args: argparse.Namespace, dsn: str, url: str, folder: str) -> Measured:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        "HUB_DATABASE__URL": url,
+        "HUB_HUB__DATA_DIR": folder,
+        "HUB_HUB__PUBLIC_URL": base,
+        "HUB_JOBS__REDIS_URL": "",
+        "HUB_TWILIO__ACCOUNT_SID": ACCOUNT_SID,
+        "HUB_TWILIO__AUTH_TOKEN": AUTH_TOKEN,
+        "HUB_TWILIO__SMS_FROM": HUB_NUMBER,
+    }
+    server = start_server("hub", port, env)
+    try:
+        await load(base, INBOUND_PATH, args.warmup, 0, "w", args)
+        result = await load(base, INBOUND_PATH, args.requests, 0, "m", args)
+        # Stored means committed: count until every message is there (each webhook answers only after its
+        # commit, so this should hold at once; anything else would be a loss).
+        expected = args.warmup + args.requests
+        finished = float(str(result["ended"]))
+        deadline = time.monotonic() + 60
+        stored = await stored_sms(dsn)
+        while stored < expected and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            stored = await stored_sms(dsn)
+            finished = time.time()
+    finally:
+        stop(server)
+    lost = expected - stored
+    print(f"hub: stored {stored} of {expected} posted messages (warm-up included); lost {lost}", flush=True)
+    if lost:
+        raise SystemExit(f"{lost} webhooks were answered but not stored")
+    return measured("hub (signed SMS webhook → stored)", args.requests, result, finished)
+
+
+def measured(label: str, count: int, result: dict[str, object], finished: float) -> Measured:
+    latencies = result["latencies"]
+    failures = result["failures"]
+    assert isinstance(latencies, list) and isinstance(failures, list)
+    return Measured(label, count, finished - float(str(result["began"])), latencies, failures)
+
+
+async def measure_bare(args: argparse.Namespace) -> Measured:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_server("bare", port, {})
+    try:
+        await load(base, BARE_PATH, args.warmup, 0, "w", args)
+        result = await load(base, BARE_PATH, args.requests, 0, "m", args)
+    finally:
+        stop(server)
+    return measured("bare Starlette 200 on a trivial route", args.requests, result, float(str(result["ended"])))
+
+
+async def main(args: argparse.Namespace) -> int:
+    from inbox.migrate import upgrade
+
+    name = f"hub_bench_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(POSTGRES_ADMIN)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        dsn = POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+        url = dsn.replace("postgresql://", "postgresql+asyncpg://")
+        await asyncio.to_thread(upgrade, url)
+        with tempfile.TemporaryDirectory() as folder:
+            hub = await measure_hub(args, dsn, url, folder)
+        bare = await measure_bare(args)
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+    print(
+        f"{args.requests} requests per server after {args.warmup} warm-up, {args.clients} client process(es) × "
+        f"{args.concurrency} concurrent requests, {os.cpu_count()} CPUs shared by servers, clients and PostgreSQL"
+    )
+    print(hub.describe("stored messages"))
+    print(bare.describe("requests"))
+    ratio = hub.rate / bare.rate
+    print(f"ratio hub/bare: {ratio:.3f}")
+    lost = len(hub.failures)
+    passed = target("webhooks_ratio", ratio, ">=", 0.5) and lost == 0
+    return 0 if passed else 1
+
+
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", nargs="?", default="bench", choices=["bench", "serve-hub", "serve-bare", "client"])
+    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--url", default="")
+    parser.add_argument("--path", default="")
+    parser.add_argument("--run", default="m")
+    parser.add_argument("--first", type=int, default=0)
+    parser.add_argument("--count", type=int, default=0)
+    parser.add_argument("--start-at", type=float, default=0.0)
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    options = parse()
+    if options.mode == "serve-hub":
+        serve_hub(options.port)
+    elif options.mode == "serve-bare":
+        serve_bare(options.port)
+    elif options.mode == "client":
+        run_client(options)
+    else:
+        sys.exit(asyncio.run(main(options)))

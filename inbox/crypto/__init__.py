@@ -1,0 +1,1 @@
+"""Encryption of the customer archive's sensitive fields: keys, column types, masking and key checks."""

@@ -1,0 +1,130 @@
+"""The keys sensitive fields are sealed with: AES-256-GCM, newest key first, each token naming its key.
+
+A token reads ``hub1:<key id>:<nonce + ciphertext + tag, base64url>``. The key id is derived from the key itself,
+so the configuration holds nothing but the keys, and a value sealed with a key that is not configured is recognised
+as such instead of failing as garbage. The column's purpose (``contacts.income``) is bound in as associated data:
+a token copied into another column does not open there.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+TOKEN_PREFIX = "hub1"
+KEY_BYTES = 32
+NONCE_BYTES = 12
+
+
+class KeyringError(Exception):
+    """The configured keys cannot be used."""
+
+
+class KeysMissing(KeyringError):
+    """A sensitive value must be sealed or opened but no key is configured."""
+
+
+class UnknownKey(KeyringError):
+    """A value was sealed with a key that is not configured (a missing or wrong key)."""
+
+
+class DecryptionFailed(KeyringError):
+    """A token did not authenticate: the wrong key under a colliding id, or tampered data."""
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def generate_key() -> str:
+    """A fresh key in the form HUB_PRIVACY__ENCRYPTION_KEYS expects."""
+    return _b64encode(os.urandom(KEY_BYTES))
+
+
+def key_id(key: bytes) -> str:
+    # A domain-separated hash: naming the key in every token reveals nothing usable about it.
+    return hashlib.sha256(b"hub encryption key id\x00" + key).hexdigest()[:8]
+
+
+def parse_keys(text: str) -> list[bytes]:
+    """Comma-separated base64url keys, newest first; raises ``KeyringError`` naming what is wrong."""
+    keys: list[bytes] = []
+    for position, part in enumerate((p.strip() for p in text.split(",")), start=1):
+        if not part:
+            continue
+        try:
+            key = _b64decode(part)
+        except (binascii.Error, ValueError) as error:
+            raise KeyringError(f"key {position} is not base64url text") from error
+        if len(key) != KEY_BYTES:
+            raise KeyringError(f"key {position} is {len(key)} bytes; keys are {KEY_BYTES} random bytes, base64url")
+        keys.append(key)
+    if len({key_id(k) for k in keys}) != len(keys):
+        raise KeyringError("the same key is listed twice")
+    return keys
+
+
+def token_key_id(token: str) -> str:
+    return _split(token)[1]
+
+
+def _split(token: str) -> tuple[str, str, str]:
+    parts = token.split(":", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        raise DecryptionFailed("not an encrypted value")
+    return parts[0], parts[1], parts[2]
+
+
+@dataclass(frozen=True)
+class Keyring:
+    """Configured keys by id; ``primary_id`` seals, every listed key opens."""
+
+    ciphers: dict[str, AESGCM]
+    primary_id: str
+
+    @classmethod
+    def from_keys(cls, keys: Iterable[bytes]) -> Keyring:
+        ordered = list(keys)
+        if not ordered:
+            raise KeysMissing("no encryption key configured")
+        return cls({key_id(k): AESGCM(k) for k in ordered}, key_id(ordered[0]))
+
+    @classmethod
+    def from_text(cls, text: str) -> Keyring:
+        return cls.from_keys(parse_keys(text))
+
+    @property
+    def key_ids(self) -> list[str]:
+        return list(self.ciphers)
+
+    def encrypt(self, plaintext: str, purpose: str) -> str:
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = self.ciphers[self.primary_id].encrypt(nonce, plaintext.encode("utf-8"), purpose.encode("utf-8"))
+        return f"{TOKEN_PREFIX}:{self.primary_id}:{_b64encode(nonce + sealed)}"
+
+    def decrypt(self, token: str, purpose: str) -> str:
+        _, kid, body = _split(token)
+        cipher = self.ciphers.get(kid)
+        if cipher is None:
+            raise UnknownKey(f"a value is sealed with key {kid}, which is not configured")
+        try:
+            data = _b64decode(body)
+            opened = cipher.decrypt(data[:NONCE_BYTES], data[NONCE_BYTES:], purpose.encode("utf-8"))
+        except (InvalidTag, binascii.Error, ValueError) as error:
+            raise DecryptionFailed(f"a value sealed with key {kid} does not authenticate ({purpose})") from error
+        return opened.decode("utf-8")
+
+    def is_current(self, token: str) -> bool:
+        """Sealed with the newest key already, so rotation can leave it alone."""
+        return token_key_id(token) == self.primary_id

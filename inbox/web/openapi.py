@@ -1,0 +1,290 @@
+"""The OpenAPI document of the REST API, written by hand so it says exactly what the handlers do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from inbox.web.params import CHANNEL_CHOICES, STATUS_CHOICES, TIER_CHOICES
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _ok(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {
+    "401": {"description": "No valid API token", "content": {"application/json": {"schema": _ref("Error")}}},
+    "404": {
+        "description": "Missing, or out of the caller's reach",
+        "content": {"application/json": {"schema": _ref("Error")}},
+    },
+}
+ID = {"name": "conversation_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {"type": "object", "properties": {"error": {"type": "string"}, "detail": {"type": "string"}}},
+    "InboxRow": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "subject": {"type": ["string", "null"]},
+            "channel": {"type": "string"},
+            "status": {"type": "string"},
+            "is_complaint": {"type": "boolean"},
+            "labels": {"type": "array", "items": {"type": "string"}},
+            "contact": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "name": {"type": ["string", "null"]},
+                    "tier": {"type": "string"},
+                },
+            },
+            "assignee": {"type": ["string", "null"]},
+            "team": {"type": ["string", "null"]},
+            "last_message_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "Conversation": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "contact_id": {"type": "integer"},
+            "channel": {"type": "string"},
+            "status": {"type": "string", "enum": list(STATUS_CHOICES)},
+            "subject": {"type": ["string", "null"]},
+            "assignee_id": {"type": ["integer", "null"]},
+            "team_id": {"type": ["integer", "null"]},
+            "labels": {"type": "array", "items": {"type": "string"}},
+            "is_complaint": {"type": "boolean"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "last_message_at": NULLABLE_TIME,
+            "first_response_at": NULLABLE_TIME,
+            "resolved_at": NULLABLE_TIME,
+            "snoozed_until": NULLABLE_TIME,
+        },
+    },
+    "Message": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "conversation_id": {"type": "integer"},
+            "direction": {"type": "string", "enum": ["inbound", "outbound", "internal"]},
+            "channel": {"type": "string"},
+            "kind": {"type": "string"},
+            "subject": {"type": ["string", "null"]},
+            "text": {"type": "string"},
+            "html": {"type": ["string", "null"], "description": "sanitized at ingest"},
+            "sender_agent_id": {"type": ["integer", "null"]},
+            "recipient": {"type": ["string", "null"]},
+            "delivery_status": {"type": "string"},
+            "failure_reason": {"type": ["string", "null"]},
+            "created_at": {"type": "string", "format": "date-time"},
+            "attachments": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "filename": {"type": "string"},
+                        "content_type": {"type": "string"},
+                        "size": {"type": "integer"},
+                    },
+                },
+            },
+        },
+    },
+    "ReplyRequest": {
+        "type": "object",
+        "required": ["text"],
+        "properties": {
+            "text": {"type": "string"},
+            "channel": {
+                "type": "string",
+                "enum": [c for c in CHANNEL_CHOICES if c != "phone"],
+                "description": "omit to answer on the customer's chosen channel",
+            },
+            "note": {"type": "boolean", "default": False, "description": "a private note never leaves the hub"},
+        },
+    },
+    "ReplyOutcome": {
+        "type": "object",
+        "properties": {
+            "message_id": {"type": "integer"},
+            "channel": {"type": ["string", "null"]},
+            "channel_reason": {"type": "string"},
+            "queued": {"type": "boolean"},
+        },
+    },
+    "Contact": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": ["string", "null"]},
+            "language": {"type": ["string", "null"]},
+            "preferred_channel": {"type": ["string", "null"]},
+            "tier": {"type": "string", "enum": list(TIER_CHOICES)},
+            "is_key_account": {"type": "boolean"},
+            "relationship_class": {"type": "string"},
+            "owner_agent_id": {"type": ["integer", "null"]},
+            "realised_value": {"type": "string"},
+            "potential_value": {"type": "string"},
+            "model_value": {"type": "string"},
+            "cost_to_serve": {"type": "string"},
+            "consent": {"type": "object", "additionalProperties": {"type": "boolean"}},
+            "identities": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "kind": {"type": "string"},
+                        "value": {"type": "string"},
+                        "verified": {"type": "boolean"},
+                    },
+                },
+            },
+        },
+    },
+    "Agent": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "email": {"type": "string"},
+            "role": {"type": "string", "enum": ["agent", "supervisor", "admin", "marketer"]},
+            "presence": {"type": "string"},
+            "team_ids": {"type": "array", "items": {"type": "integer"}},
+        },
+    },
+    "Team": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
+}
+
+
+def _query(name: str, description: str, enum: tuple[str, ...] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    if enum:
+        schema["enum"] = list(enum)
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+
+
+PATHS: dict[str, Any] = {
+    "/api/v1/conversations": {
+        "get": {
+            "summary": "Conversations in one inbox view, highest tier then longest wait first",
+            "parameters": [
+                _query(
+                    "view",
+                    "mine, unassigned, teams or all (all: supervisors and admins)",
+                    ("mine", "unassigned", "teams", "all"),
+                ),
+                _query("channel", "only this channel", CHANNEL_CHOICES),
+                _query("status", "only this status (default open; 'any' for all)", (*STATUS_CHOICES, "any")),
+                _query("tier", "only customers of this tier", TIER_CHOICES),
+                _query("team", "only this team's id"),
+                _query("label", "only with this label"),
+                _query("complaint", "yes or no", ("yes", "no")),
+                _query("limit", "at most this many (up to 200)"),
+                _query("offset", "skip this many"),
+            ],
+            "responses": {
+                "200": _ok(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "view": {"type": "string"},
+                            "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+                            "conversations": {"type": "array", "items": _ref("InboxRow")},
+                        },
+                    }
+                ),
+                **ERRORS,
+            },
+        }
+    },
+    "/api/v1/conversations/{conversation_id}": {
+        "get": {
+            "summary": "One conversation",
+            "parameters": [ID],
+            "responses": {"200": _ok(_ref("Conversation")), **ERRORS},
+        }
+    },
+    "/api/v1/conversations/{conversation_id}/messages": {
+        "get": {
+            "summary": "The conversation's messages and private notes, oldest first",
+            "parameters": [ID],
+            "responses": {
+                "200": _ok({"type": "object", "properties": {"messages": {"type": "array", "items": _ref("Message")}}}),
+                **ERRORS,
+            },
+        }
+    },
+    "/api/v1/conversations/{conversation_id}/reply": {
+        "post": {
+            "summary": "Queue a reply on the customer's channel, or add a private note",
+            "parameters": [ID],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ReplyRequest")}}},
+            "responses": {
+                "201": _ok(_ref("ReplyOutcome"), "Queued (or noted)"),
+                "422": {"description": "No channel can reach the customer, or the reply is empty"},
+                **ERRORS,
+            },
+        }
+    },
+    "/api/v1/contacts/{contact_id}": {
+        "get": {
+            "summary": "A customer record (the read is audited)",
+            "parameters": [{"name": "contact_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {"200": _ok(_ref("Contact")), **ERRORS},
+        }
+    },
+    "/api/v1/agents": {
+        "get": {
+            "summary": "Active agents and their teams",
+            "responses": {
+                "200": _ok({"type": "object", "properties": {"agents": {"type": "array", "items": _ref("Agent")}}}),
+                "401": ERRORS["401"],
+            },
+        }
+    },
+    "/api/v1/teams": {
+        "get": {
+            "summary": "Teams",
+            "responses": {
+                "200": _ok({"type": "object", "properties": {"teams": {"type": "array", "items": _ref("Team")}}}),
+                "401": ERRORS["401"],
+            },
+        }
+    },
+    "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OK"}}}},
+}
+
+
+def document(server_url: str) -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Contact Hub API", "version": "1"},
+        "servers": [{"url": server_url}],
+        "security": [{"bearer": []}],
+        "paths": PATHS,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "a token from `hub user token EMAIL`"}
+            },
+        },
+    }
+
+
+async def openapi_json(request: Request) -> Response:
+    return JSONResponse(document(request.app.state.settings.hub.public_url))
+
+
+routes = [Route("/api/v1/openapi.json", openapi_json, methods=["GET"])]
