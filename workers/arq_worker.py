@@ -11,6 +11,7 @@ from arq.worker import Function, Worker, func
 
 from channels.registry import ChannelRegistry
 from inbox.actions.jobs import do_begin_attempt, do_bury_job, do_finish_job, do_schedule_retry
+from inbox.crypto.key_check import require_usable_keys
 from inbox.settings import Settings
 from workers.composition import build_context, close_context
 from workers.context import JobContext
@@ -48,6 +49,8 @@ def worker_options(
     async def startup(ctx: dict[str, Any]) -> None:
         hub = build_context(settings, channels)
         ctx["hub"] = hub
+        # A worker with a missing or wrong encryption key must not start taking jobs.
+        await require_usable_keys(hub.store)
         if relay:
             # Workers relay and schedule too, so the outbox drains and periodic jobs run with no web process up.
             ctx["relay"] = OutboxRelay(hub.store, ctx["redis"])

@@ -7,6 +7,7 @@ from channels.registry import ChannelRegistry
 from channels.sms import SmsChannel
 from channels.twilio_config import TwilioConfig, VoiceConfig
 from inbox.settings import Settings
+from workers.webchat_setup import webchat_channel, webchat_config
 
 
 def twilio_config(settings: Settings) -> TwilioConfig | None:
@@ -41,3 +42,6 @@ def register_configured_channels(registry: ChannelRegistry, settings: Settings) 
     if twilio is not None:
         registry.register(SmsChannel(twilio))
         registry.register(PhoneChannel(twilio))
+    webchat = webchat_config(settings)
+    if webchat is not None:
+        registry.register(webchat_channel(settings, webchat))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from redis.asyncio import Redis
 from sqlalchemy import text
 
+from inbox.crypto.key_check import key_problems
 from inbox.settings import Settings
 from inbox.store import Store
 
@@ -15,6 +16,7 @@ async def check_services(settings: Settings) -> list[str]:
     try:
         async with store.read() as session:
             await session.execute(text("SELECT 1"))
+        problems.extend(await key_problems(store))
     except Exception as error:
         problems.append(f"database.url: cannot reach the store ({type(error).__name__}: {error})")
     finally:

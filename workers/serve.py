@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import uvicorn
 
+from inbox.actions.keys import do_register_primary_key
+from inbox.crypto.key_check import require_usable_keys
+from inbox.realtime import PublishingSink, process_bus
 from inbox.settings import Settings
 from inbox.sink import StoreSink
 from inbox.web.app import create_app
@@ -13,7 +16,11 @@ from workers.webhooks import channel_routes
 
 async def serve(settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
     ctx = build_context(settings)
-    sink = StoreSink(ctx.store, ctx.blobs, settings)
+    # A missing or wrong encryption key stops the start here, before anything is read or sealed.
+    await require_usable_keys(ctx.store)
+    await do_register_primary_key(ctx.store)
+    # Every channel's inbound messages are announced on the bus, so the agents' inbox updates live.
+    sink = PublishingSink(StoreSink(ctx.store, ctx.blobs, settings), process_bus(settings))
     processing: list[JobProcessing] = []
 
     async def start_jobs() -> None:

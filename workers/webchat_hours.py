@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 
 from router import WeeklyWindow
 
@@ -36,12 +36,9 @@ def is_open(windows: Sequence[WeeklyWindow], now: float) -> bool:
 
 def next_opening(windows: Sequence[WeeklyWindow], now: float) -> str | None:
     """When the chat next opens, as an ISO time the widget shows in the visitor's own time zone."""
-    starts = [
-        moment
-        for window in windows
-        for moment in [window.next_boundary(now)]
-        if not window.contains(moment + 1) is False and window.contains(moment + 1)
-    ]
+    boundaries = [window.next_boundary(now) for window in windows]
+    # A window's next boundary is its opening when the moment after it lies inside the window.
+    starts = [moment for window, moment in zip(windows, boundaries, strict=True) if window.contains(moment + 1)]
     if not starts:
         return None
-    return datetime.fromtimestamp(min(starts)).astimezone().isoformat(timespec="minutes")
+    return datetime.fromtimestamp(min(starts), UTC).isoformat(timespec="minutes")

@@ -11,6 +11,7 @@ from inbox.store import Store
 from router import RouterPolicy
 from workers.channel_setup import twilio_config
 from workers.voice_routing import VoiceRouting
+from workers.webchat_setup import build_webchat_routes
 
 
 def channel_routes(
@@ -21,4 +22,5 @@ def channel_routes(
     if twilio is not None:
         voice = VoiceRouting(store, policy)
         routes.extend(twilio_routes(twilio, sink, find_agent=voice.find_agent, caller_language=voice.caller_language))
+    routes.extend(build_webchat_routes(settings, sink, store))
     return routes

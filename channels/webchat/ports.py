@@ -80,6 +80,10 @@ class VisitorRecords(Protocol):
         """Record an address the visitor gave; ``prefer_email`` when answers should go there from now on."""
         ...
 
+    async def visitor_back(self, visitor_id: str) -> None:
+        """The visitor is chatting while agents are online: answers go to the chat again, not to email."""
+        ...
+
     async def send_transcript(self, visitor_id: str, email: str) -> bool:
         """Queue the conversation's transcript to ``email``; False when there is nothing to send."""
         ...

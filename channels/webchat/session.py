@@ -117,6 +117,8 @@ class VisitorSession:
 
     async def _welcome(self, hello: dict[str, Any]) -> None:
         availability = await self.edge.availability(self.inbox.key)
+        if availability.online:
+            await self.edge.visitors.visitor_back(self.visitor)
         await self.ws.send_json(
             {
                 "type": "welcome",
@@ -175,9 +177,9 @@ class VisitorSession:
         else:
             raise FrameRefused("bad_frame", "unknown message type")
 
-    def _throttle(self, limiter_key: str | None = None) -> None:
+    def _throttle(self) -> None:
         wait = max(
-            self.edge.per_visitor.retry_after(limiter_key or self.visitor),
+            self.edge.per_visitor.retry_after(self.visitor),
             self.edge.per_address.retry_after(self.address),
         )
         if wait > 0:
@@ -185,7 +187,7 @@ class VisitorSession:
 
     async def _message(self, frame: dict[str, Any]) -> None:
         self._throttle()
-        content = {key: frame[key] for key in ("cid", "text", "file") if key in frame}
+        content: dict[str, Any] = {key: frame[key] for key in ("cid", "text", "file") if key in frame}
         raw = envelope(self.visitor, self.inbox.key, self.name, content, self.address)
         message = to_message(self.visitor, self.inbox.key, self.name, content, self.edge.limits, raw)
         try:

@@ -102,11 +102,16 @@ async def do_leave_webchat_email(
 
 async def do_webchat_visitor_back(store: Store, visitor_id: str) -> None:
     """A visitor who left an email while nobody was there is chatting live again: answer them in the chat."""
-    async with store.write() as session:
+    async with store.read() as session:
         identity = await queries.identity_by_value(session, WEBCHAT, visitor_id)
         if identity is None:
             return
         contact = await queries.live_contact(session, identity.contact_id)
+        if not (contact.custom_attributes or {}).get(OFFLINE_EMAIL_FLAG):
+            # The common case costs one read: most visitors never used the offline form.
+            return
+    async with store.write() as session:
+        contact = await queries.live_contact(session, contact.id)
         attributes = dict(contact.custom_attributes or {})
         if not attributes.pop(OFFLINE_EMAIL_FLAG, False):
             return

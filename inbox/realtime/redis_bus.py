@@ -21,7 +21,7 @@ log = logging.getLogger("hub.realtime")
 
 class RedisBus:
     def __init__(self, url: str) -> None:
-        self._client: aioredis.Redis = aioredis.from_url(url)
+        self._client: aioredis.Redis = aioredis.Redis.from_url(url)
         self._pubsub: Any = None
         self._reader: asyncio.Task[None] | None = None
         self._topics: defaultdict[str, set[Subscription]] = defaultdict(set)

@@ -28,9 +28,7 @@ async def test_an_inbound_message_is_assigned_to_an_available_agent(ctx: JobCont
     assert {verdict["agent_id"] for verdict in explanation["verdicts"]} == {online, online - 1}
 
 
-async def test_with_no_agent_online_the_conversation_waits_and_says_why(
-    ctx: JobContext, jobs: JobDriver
-) -> None:
+async def test_with_no_agent_online_the_conversation_waits_and_says_why(ctx: JobContext, jobs: JobDriver) -> None:
     await add_agent(ctx, "Off Duty", presence="offline")
     outcome = await ingest(ctx, inbound())
     await jobs.drain()
@@ -64,3 +62,27 @@ async def test_routing_twice_never_reassigns(ctx: JobContext, jobs: JobDriver) -
 
     await route.run(ctx, {"conversation_id": outcome.conversation_id})
     assert (await conversation(ctx, outcome.conversation_id)).assignee_id == first_agent
+
+
+async def test_concurrent_routers_never_overfill_an_agent(ctx: JobContext, jobs: JobDriver) -> None:
+    import asyncio
+
+    from workers.jobs import route
+
+    # With the default weights one call takes the agent whole.
+    only = await add_agent(ctx, "Only Agent", presence="online")
+    calls = []
+    for number in range(4):
+        from channels.base import ChannelName, ThreadHints
+
+        outcome = await ingest(
+            ctx,
+            inbound(ChannelName.PHONE, f"call:CA{number}:ringing", thread=ThreadHints(session_key=f"call:CA{number}")),
+        )
+        calls.append(outcome.conversation_id)
+    await asyncio.gather(*(route.run(ctx, {"conversation_id": cid}) for cid in calls))
+    async with ctx.store.read() as session:
+        assignees = (
+            (await session.execute(select(Conversation.assignee_id).where(Conversation.id.in_(calls)))).scalars().all()
+        )
+    assert [a for a in assignees if a is not None] == [only], "a call takes the agent whole: exactly one assigned"

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text, update
+
+from inbox.crypto.keyring import DecryptionFailed, KeysMissing, UnknownKey
+from inbox.models import Contact
+from inbox.store import Store
+from tests.support import backends
+from tests.support.privacy import KEY_A, KEY_B, keyed_store
+from workers.context import JobContext
+
+CLEAR = {
+    "id_document_number": "G99887766",
+    "date_of_birth": date(1979, 4, 18),
+    "income": Decimal("98765.43"),
+    "health_notes": "allergic to penicillin",
+    "family_details": "two daughters, Mei and Lan",
+}
+ATTRIBUTE_SECRET = "passport kept at the front desk safe"
+
+
+async def _add_customer(store: Store) -> int:
+    async with store.write() as session:
+        contact = Contact(
+            name="Wang Fang",
+            consent={},
+            custom_attributes={"passport_note": ATTRIBUTE_SECRET, "floor": "high"},
+            **CLEAR,
+        )
+        session.add(contact)
+        await session.flush()
+        return contact.id
+
+
+async def test_sensitive_fields_round_trip(ctx: JobContext) -> None:
+    async with keyed_store(ctx.settings, KEY_A) as store:
+        contact_id = await _add_customer(store)
+        async with store.read() as session:
+            contact = await session.get(Contact, contact_id)
+    assert contact is not None
+    assert {field: getattr(contact, field) for field in CLEAR} == CLEAR
+    assert contact.custom_attributes == {"passport_note": ATTRIBUTE_SECRET, "floor": "high"}
+
+
+async def test_the_rows_hold_no_sensitive_value_in_clear(ctx: JobContext) -> None:
+    async with keyed_store(ctx.settings, KEY_A) as store:
+        contact_id = await _add_customer(store)
+        async with store.read() as session:
+            row = (
+                await session.execute(
+                    text(
+                        "SELECT id_document_number, date_of_birth, income, health_notes, family_details, "
+                        "CAST(custom_attributes AS TEXT) FROM contacts WHERE id = :id"
+                    ),
+                    {"id": contact_id},
+                )
+            ).one()
+    stored = " ".join(str(value) for value in row)
+    for value in [*CLEAR.values(), ATTRIBUTE_SECRET, "1979-04-18", "98765"]:
+        assert str(value) not in stored
+    assert all(str(value).startswith("hub1:") for value in row[:5])
+    # Attributes not named sensitive stay readable (and searchable) in the document.
+    assert '"high"' in row[5]
+
+
+@pytest.mark.skipif(backends.uses_postgres(), reason="reads the SQLite file itself")
+async def test_the_database_file_holds_no_sensitive_value_in_clear(ctx: JobContext) -> None:
+    async with keyed_store(ctx.settings, KEY_A) as store:
+        await _add_customer(store)
+    database = Path(ctx.settings.database_url.split(":///", 1)[1])
+    contents = b"".join(path.read_bytes() for path in database.parent.glob(database.name + "*"))
+    assert b"Wang Fang" in contents  # the file does hold this customer, and what is not sealed is readable
+    for value in [*CLEAR.values(), ATTRIBUTE_SECRET]:
+        assert str(value).encode() not in contents
+
+
+async def test_without_a_key_sensitive_values_are_neither_written_nor_read(ctx: JobContext) -> None:
+    async with keyed_store(ctx.settings) as store:
+        with pytest.raises(KeysMissing):
+            await _add_customer(store)
+    async with keyed_store(ctx.settings, KEY_A) as store:
+        contact_id = await _add_customer(store)
+    async with keyed_store(ctx.settings) as store, store.read() as session:
+        with pytest.raises(KeysMissing):
+            await session.get(Contact, contact_id)
+
+
+async def test_a_wrong_key_fails_loudly_instead_of_returning_garbage(ctx: JobContext) -> None:
+    async with keyed_store(ctx.settings, KEY_A) as store:
+        contact_id = await _add_customer(store)
+    async with keyed_store(ctx.settings, KEY_B) as store, store.read() as session:
+        with pytest.raises(UnknownKey):
+            await session.get(Contact, contact_id)
+
+
+async def test_a_token_copied_into_another_column_does_not_open(ctx: JobContext) -> None:
+    async with keyed_store(ctx.settings, KEY_A) as store:
+        contact_id = await _add_customer(store)
+        async with store.write() as session:
+            await session.execute(
+                text("UPDATE contacts SET health_notes = income WHERE id = :id"), {"id": contact_id}
+            )
+        async with store.read() as session:
+            with pytest.raises(DecryptionFailed):
+                await session.get(Contact, contact_id)
+
+
+async def test_customers_without_sensitive_data_need_no_key(ctx: JobContext) -> None:
+    async with keyed_store(ctx.settings) as store:
+        async with store.write() as session:
+            session.add(Contact(name="Li Wei", consent={}, custom_attributes={"floor": "low"}))
+        async with store.write() as session:
+            await session.execute(update(Contact).values(health_notes=None))
+        async with store.read() as session:
+            contact = (await session.execute(text("SELECT name FROM contacts"))).scalar_one()
+    assert contact == "Li Wei"
