@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inbox import audit
 from inbox.models import Agent, Conversation, ConversationStatus, utcnow
 from inbox.store import Store
-
 
 CapacityCheck = Callable[[dict[str, int]], bool]
 
