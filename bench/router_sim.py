@@ -727,6 +727,7 @@ class DayResult:
     checks: int
     worst_gini: float
     worst_group: str
+    tier_abandonment: dict[Tier, float]
     decisions: int
     seconds: float
 
@@ -763,6 +764,10 @@ def run_day(name: str, policy: RouterPolicy, seed: int) -> DayResult:
         day.checks,
         worst_gini,
         worst_group,
+        {
+            tier: sum(c.abandoned for c in impatient if c.tier is tier) / max(1, sum(c.tier is tier for c in impatient))
+            for tier in Tier
+        },
         day.decisions,
         time.perf_counter() - started,
     )
@@ -800,6 +805,9 @@ def bench_day(seed: int) -> None:
             + f"  ({result.decisions} decisions, {result.seconds:.1f} s)"
         )
     router, fcfs = results["value_aging"], results["fcfs_longest_idle"]
+    print("  abandonment of calls and chats by tier (" + ", ".join(tier.name.lower() for tier in TIERS_TOP_DOWN) + "):")
+    for result in results.values():
+        print(f"  {result.name:<19}" + "".join(f"{result.tier_abandonment[t]:>9.2%}" for t in TIERS_TOP_DOWN))
     print(
         "  idle: moments an agent holding nothing is left idle while a conversation they may take waits;\n"
         "  spare: the same for an agent with room to spare who is not making room for an older call;\n"

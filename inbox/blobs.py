@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -27,6 +28,8 @@ class BlobStore:
         digest = self.digest(data)
         target = self.path_for(digest)
         if target.exists():
+            # Marks the file as just needed again, so a purge racing this write leaves it alone.
+            os.utime(target)
             return digest, False
         target.parent.mkdir(parents=True, exist_ok=True)
         # Write aside then rename, so a crash never leaves a truncated file under a valid digest.
@@ -64,3 +67,19 @@ class BlobStore:
 
     def exists(self, digest: str) -> bool:
         return self.path_for(digest).exists()
+
+    def remove(self, digest: str) -> bool:
+        """Delete a file; False when it was not there."""
+        try:
+            self.path_for(digest).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def stored(self) -> Iterator[tuple[str, float]]:
+        """Every file's digest and modification time, in no particular order."""
+        if not self.root.exists():
+            return
+        for path in self.root.glob("??/??/*"):
+            if not path.name.startswith(".") and len(path.name) == 64:
+                yield path.name, path.stat().st_mtime

@@ -10,10 +10,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from channels.base import ChannelName, Identity, IdentityKind, InboundMessage, ThreadHints
-from inbox.actions.ingest import do_ingest
-from inbox.actions.reply import ReplyRefused, do_reply
+from inbox.actions.ingest import do_ingest_batch
 from inbox.blobs import BlobStore
-from inbox.models import Agent, Contact, ContactIdentity, Team
+from inbox.models import Agent, Contact, ContactIdentity, Conversation, Message, Team
 from inbox.passwords import hash_password
 from inbox.settings import Settings
 from inbox.store import Store
@@ -51,60 +50,116 @@ async def store_is_empty(store: Store) -> bool:
         return (await session.execute(select(func.count(Contact.id)))).scalar_one() == 0
 
 
-async def load_demo(
-    store: Store, blobs: BlobStore, settings: Settings, *, customers: int = 200
-) -> dict[str, int]:
+async def load_demo(store: Store, blobs: BlobStore, settings: Settings, *, customers: int = 200) -> dict[str, int]:
+    """Customers first, then a month of inbound traffic through the batch ingest path, then history: replies
+    already sent, conversations resolved or pending. Open conversations are left for the router."""
     rng = random.Random(20261123)
     agent_ids = await _agents_and_teams(store)
-    counts = {"agents": len(agent_ids), "customers": 0, "conversations": 0, "messages": 0}
-    base_time = datetime.now(UTC) - timedelta(days=30)
+    start = datetime.now(UTC) - timedelta(days=30)
+    traffic: list[InboundMessage] = []
     for number in range(customers):
         chinese = rng.random() < 0.4
-        name = _name(rng, chinese)
         tier, value = _tier(rng)
-        identities = _identities(rng, number, name)
+        identities = _identities(rng, number, _name(rng, chinese))
         await _customer(store, identities, tier, value, rng, chinese, agent_ids)
-        for conversation_number in range(rng.randint(1, 3)):
-            channel = rng.choice(CHANNELS)
-            subject, body = rng.choice(TOPICS_ZH if chinese else TOPICS_EN)
-            sender = identities[_identity_kind_for(channel)]
-            at = base_time + timedelta(minutes=rng.randint(0, 30 * 24 * 60))
-            outcome = await do_ingest(
-                store,
-                blobs,
-                settings,
-                InboundMessage(
-                    channel=channel,
-                    external_id=f"demo-{number}-{conversation_number}",
-                    sender=sender,
-                    subject=subject if channel in (ChannelName.EMAIL, ChannelName.FAX) else None,
-                    text=body,
-                    received_at=at,
-                    thread=ThreadHints(session_key=f"demo-call-{number}-{conversation_number}")
-                    if channel is ChannelName.PHONE
-                    else ThreadHints(),
-                    metadata={"demo": "true"},
-                ),
-            )
-            counts["messages"] += 1
-            if outcome.new_conversation:
-                counts["conversations"] += 1
-            if rng.random() < 0.5:
-                try:
-                    await do_reply(
-                        store,
-                        conversation_id=outcome.conversation_id,
-                        agent_id=rng.choice(agent_ids),
-                        text="谢谢您的来信，我们正在处理。"
-                        if chinese
-                        else "Thank you, we are looking into this now.",
+        traffic.extend(_customer_traffic(rng, number, identities, chinese, start))
+    traffic.sort(key=lambda message: message.received_at or start)
+    for offset in range(0, len(traffic), 500):
+        await do_ingest_batch(store, blobs, settings, traffic[offset : offset + 500])
+    replies = await _history(store, rng, agent_ids)
+    async with store.read() as session:
+        conversations = (await session.execute(select(func.count(Conversation.id)))).scalar_one()
+    return {
+        "agents taking conversations": len(agent_ids),
+        "customers": customers,
+        "conversations": conversations,
+        "messages": len(traffic) + replies,
+    }
+
+
+def _customer_traffic(
+    rng: random.Random, number: int, identities: dict[IdentityKind, Identity], chinese: bool, start: datetime
+) -> list[InboundMessage]:
+    messages: list[InboundMessage] = []
+    topics = TOPICS_ZH if chinese else TOPICS_EN
+    for channel in CHANNELS:
+        threads = rng.randint(1, 2) if channel in (ChannelName.EMAIL, ChannelName.FAX, ChannelName.PHONE) else 1
+        for thread in range(threads):
+            subject, body = rng.choice(topics)
+            at = start + timedelta(minutes=rng.randint(0, 29 * 24 * 60))
+            previous: str | None = None
+            for turn in range(rng.randint(1, 3)):
+                external_id = f"demo-{number}-{channel.value}-{thread}-{turn}"
+                hints = ThreadHints(
+                    references=(previous,) if previous else (),
+                    session_key=f"call:demo-{number}-{thread}" if channel is ChannelName.PHONE else None,
+                )
+                messages.append(
+                    InboundMessage(
+                        channel=channel,
+                        external_id=external_id,
+                        sender=identities[_identity_kind_for(channel)],
+                        subject=subject if channel in (ChannelName.EMAIL, ChannelName.FAX) else None,
+                        text=body if turn == 0 else ("还有一个问题。" if chinese else "One more question about this."),
+                        received_at=at + timedelta(hours=turn * rng.randint(1, 20)),
+                        thread=hints,
+                        metadata={"demo": "true"},
                     )
-                except ReplyRefused:
-                    # Some demo customers opted out of the only channel they used, as real ones do.
-                    continue
-                counts["messages"] += 1
-        counts["customers"] += 1
-    return counts
+                )
+                previous = external_id
+    return messages
+
+
+async def _history(store: Store, rng: random.Random, agent_ids: list[int]) -> int:
+    """Dates conversations by their messages, answers about half of them and closes many, as a month would."""
+    async with store.write() as session:
+        spans = (
+            await session.execute(
+                select(Message.conversation_id, func.min(Message.received_at), func.max(Message.received_at)).group_by(
+                    Message.conversation_id
+                )
+            )
+        ).all()
+        conversations = {c.id: c for c in (await session.execute(select(Conversation))).scalars()}
+        contacts = {c.id: c for c in (await session.execute(select(Contact))).scalars()}
+        replies = 0
+        for conversation_id, first, last in spans:
+            if first is None or last is None:
+                continue
+            conversation = conversations[conversation_id]
+            conversation.created_at = first
+            conversation.last_message_at = last
+            draw = rng.random()
+            if draw < 0.55:
+                agent = rng.choice(agent_ids)
+                answered = last + timedelta(minutes=rng.randint(3, 240))
+                chinese = contacts[conversation.contact_id].language == "zh"
+                session.add(
+                    Message(
+                        conversation_id=conversation_id,
+                        direction="outbound",
+                        channel="sms" if conversation.channel == "phone" else conversation.channel,
+                        kind="message",
+                        subject=conversation.subject,
+                        text="谢谢您的来信，我们已经处理好了。" if chinese else "Thank you, this is sorted now.",
+                        sender_agent_id=agent,
+                        delivery_status="delivered",
+                        details={"demo": "true"},
+                        created_at=answered,
+                        sent_at=answered,
+                    )
+                )
+                replies += 1
+                conversation.first_response_at = answered
+                conversation.last_message_at = answered
+                if draw < 0.45:
+                    conversation.status = "resolved"
+                    conversation.resolved_at = answered + timedelta(minutes=rng.randint(1, 60))
+                    conversation.assignee_id = agent
+                else:
+                    conversation.status = "pending"
+                    conversation.assignee_id = agent
+        return replies
 
 
 async def _agents_and_teams(store: Store) -> list[int]:
@@ -164,9 +219,7 @@ def _identities(rng: random.Random, number: int, name: str) -> dict[IdentityKind
         IdentityKind.EMAIL: Identity(IdentityKind.EMAIL, f"customer{number}@example.com", name),
         IdentityKind.PHONE: Identity(IdentityKind.PHONE, phone, name),
         IdentityKind.FAX: Identity(IdentityKind.FAX, f"+1415666{number:04d}", name),
-        IdentityKind.WEBCHAT: Identity(
-            IdentityKind.WEBCHAT, f"visitor-{number:05d}-{rng.randint(0, 9999)}", name
-        ),
+        IdentityKind.WEBCHAT: Identity(IdentityKind.WEBCHAT, f"visitor-{number:05d}-{rng.randint(0, 9999)}", name),
     }
 
 
@@ -209,6 +262,4 @@ async def _customer(
         session.add(contact)
         await session.flush()
         for identity in identities.values():
-            session.add(
-                ContactIdentity(contact_id=contact.id, kind=identity.kind.value, value=identity.value)
-            )
+            session.add(ContactIdentity(contact_id=contact.id, kind=identity.kind.value, value=identity.value))

@@ -12,7 +12,9 @@ from sqlalchemy.orm import selectinload
 from inbox.models import Agent, Contact, Conversation, ConversationStatus
 from router import AgentSnapshot, Boosts, CapacityProfile, Presence, RelationshipClass, Tier, WorkItem
 
-HELD_STATUSES = (ConversationStatus.OPEN.value, ConversationStatus.PENDING.value)
+# What occupies an agent: open conversations. A pending one waits on the customer, so it takes no capacity until
+# the customer writes again and it reopens.
+HELD_STATUSES = (ConversationStatus.OPEN.value,)
 
 
 def _presence(value: str) -> Presence:

@@ -43,16 +43,18 @@ class Store:
         self.settings = settings
         self.url = settings.database_url
         self.is_sqlite = self.url.startswith("sqlite")
-        echo = settings.database.echo
+        # Statement errors and echoed SQL would otherwise carry customers' data (and sensitive values before they
+        # are sealed) into the logs.
+        quiet: dict[str, Any] = {"echo": settings.database.echo, "hide_parameters": True}
         if self.is_sqlite:
             self._prepare_sqlite_folder()
-            self.reader = create_async_engine(self.url, echo=echo, pool_size=settings.database.pool_size)
-            self.writer = create_async_engine(self.url, echo=echo, pool_size=1, max_overflow=0)
+            self.reader = create_async_engine(self.url, **quiet, pool_size=settings.database.pool_size)
+            self.writer = create_async_engine(self.url, **quiet, pool_size=1, max_overflow=0)
             _tune_sqlite(self.reader, immediate=False)
             _tune_sqlite(self.writer, immediate=True)
         else:
             self.reader = create_async_engine(
-                self.url, echo=echo, pool_size=settings.database.pool_size, max_overflow=10
+                self.url, **quiet, pool_size=settings.database.pool_size, max_overflow=10
             )
             self.writer = self.reader
         self.protection = protection_from(

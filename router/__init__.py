@@ -1,6 +1,6 @@
 """The router: which agent takes which conversation, ordered by customer value and bounded by availability.
 
-Pure standard-library code: it is handed snapshots and returns decisions, and never touches the store or
+Pure standard-library code: it is handed snapshots and returns decisions, and never touches the store or the
 network.
 
 Public API
@@ -14,21 +14,25 @@ Snapshots (frozen dataclasses; times are POSIX seconds, ids are ints, channels a
 - ``Boosts(open_complaint, at_risk_customer, sla_at_risk, key_account)``; ``WeeklyWindow(weekday, start, end,
   timezone)`` for shifts and breaks; ``CapacityProfile(total_units=30, weights={...}, limits={})``.
 
-Policy: ``RouterPolicy(strategy, offsets=PriorityOffsets(...), synchronous_channels, offer_timeout_seconds,
-heartbeat_timeout_seconds, owner_preference_seconds, team_preference_seconds, skill_preference_seconds)``.
+Policy: ``RouterPolicy(strategy=SelectionStrategy.LONGEST_IDLE, offsets=PriorityOffsets(), synchronous_channels,
+offer_timeout_seconds=20, heartbeat_timeout_seconds=60, owner_preference_seconds=120, team_preference_seconds=300,
+skill_preference_seconds=900, reserve_for_synchronous=False)``.
 
 One-shot: ``decide(item, agents, now, policy=None) -> Decision`` with ``Decision.agent_id: int | None``,
 ``Decision.offer: bool`` (true for synchronous channels: the agent must accept) and ``Decision.explanation``
 (``Explanation.to_dict()`` is JSON-ready).
 
-Engine: ``RoutingEngine(policy)`` with events ``upsert_agent``, ``remove_agent``, ``set_presence``,
-``heartbeat``,
-``set_capacity``, ``shift_started``, ``shift_ended``, ``set_schedule_state``, ``sync_schedules``,
-``conversation_arrived``, ``conversation_started``, ``conversation_resolved``, ``conversation_withdrawn``,
-``offer_accepted`` (returns bool), ``offer_declined``, ``tick``; each returns the ``list[Decision]`` it
-caused.
-``restore_assignment`` rebuilds held work at start-up; ``next_deadline()`` tells when to call ``tick`` next;
-``explain(conversation_id, now)`` gives a full trace of a waiting conversation.
+Engine: ``RoutingEngine(policy)``. Events, each returning the ``list[Decision]`` it caused:
+``upsert_agent(snapshot, now)``, ``remove_agent(agent_id, now)``, ``set_presence(agent_id, presence, now)``,
+``heartbeat(agent_id, now)``, ``set_capacity(agent_id, capacity, now)``, ``shift_started(agent_id, now)``,
+``shift_ended(agent_id, now)``, ``set_schedule_state(agent_id, on_shift, on_break, now)``,
+``sync_schedules(now)``, ``conversation_arrived(item, now)``, ``conversation_resolved(conversation_id, now)``,
+``conversation_withdrawn(conversation_id, now)``, ``offer_declined(conversation_id, agent_id, now)``,
+``tick(now)``. Also ``offer_accepted(conversation_id, agent_id, now) -> bool`` (False: the offer is gone),
+``conversation_started(conversation_id, now)``, ``restore_assignment(item, agent_id, now, started=True)`` to
+rebuild held work at start-up, ``next_deadline() -> float | None`` (when to call ``tick``), and inspection:
+``status_of``, ``agent_of``, ``load_of``, ``reserved_for``, ``agent_ids``, ``explain(conversation_id, now)``
+(a full trace over every agent).
 
 Customer value (for the recomputation job): ``value_score``, ``cost_to_serve``, ``tier_by_threshold``,
 ``tiers_by_percentile``, ``is_key_account``, ``relationship_class`` with their config dataclasses.

@@ -26,7 +26,7 @@ def effective_presence(
     """A silent client is treated as away rather than offline: the agent may only have lost the connection, so
     their conversations stay theirs but no new work is sent. ``last_heartbeat=None`` means heartbeats are not
     tracked for this agent (a phone-only seat, a test)."""
-    if presence is Presence.ONLINE and last_heartbeat is not None and now - last_heartbeat > heartbeat_timeout:
+    if presence is Presence.ONLINE and last_heartbeat is not None and now - last_heartbeat >= heartbeat_timeout:
         return Presence.AWAY
     return presence
 

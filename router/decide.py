@@ -35,14 +35,14 @@ def strategy_score(strategy: SelectionStrategy, rank: tuple[float, float], now: 
     return -rank[0]
 
 
-def _reachable(agent: AgentSnapshot, now: float, policy: RouterPolicy) -> bool:
-    presence = effective_presence(agent.presence, agent.last_heartbeat, now, policy.heartbeat_timeout_seconds)
-    return presence is not Presence.OFFLINE and schedule_reason(agent.shifts, agent.breaks, now) is None
+def _reachable(agent: AgentSnapshot, now: float) -> bool:
+    """Worth waiting for as an owner: present and on shift; busy, away or on a break only for a while."""
+    return agent.presence is not Presence.OFFLINE and schedule_reason(agent.shifts, (), now) is None
 
 
-def owner_reachable(item: WorkItem, agents: Iterable[AgentSnapshot], now: float, policy: RouterPolicy) -> bool:
+def owner_reachable(item: WorkItem, agents: Iterable[AgentSnapshot], now: float) -> bool:
     preferred = set(item.preferred_agents())
-    return any(agent.agent_id in preferred and _reachable(agent, now, policy) for agent in agents)
+    return any(agent.agent_id in preferred and _reachable(agent, now) for agent in agents)
 
 
 def _verdict(agent: AgentSnapshot, item: WorkItem, ring: Ring, now: float, policy: RouterPolicy) -> AgentVerdict:
@@ -76,7 +76,7 @@ def decide(item: WorkItem, agents: Iterable[AgentSnapshot], now: float, policy: 
     """
     policy = policy or RouterPolicy()
     agents = list(agents)
-    ring = current_ring(item, policy, now, owner_reachable(item, agents, now, policy))
+    ring = current_ring(item, policy, now, owner_reachable(item, agents, now))
     verdicts: list[AgentVerdict] = []
     best: tuple[int, tuple[float, float], int] | None = None
     for agent in agents:

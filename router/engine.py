@@ -13,43 +13,21 @@ several processes sharing a store still need the store's own atomic claim.
 from __future__ import annotations
 
 import heapq
-import itertools
 from dataclasses import replace
-from functools import lru_cache
 
 from router.availability import Presence, schedule_reason
 from router.capacity import CapacityProfile
-from router.decide import decide, strategy_rank, strategy_score
+from router.decide import decide
 from router.explain import AgentVerdict, Decision, Explanation, Filter
-from router.index import PoolIndex, pool_keys_by_ring
 from router.live import ConversationStatus, LiveAgent, LiveConversation
-from router.policy import Ring, RouterPolicy, innermost_ring, ring_schedule
-from router.pools import Pool
-from router.priority import Boosts
+from router.matching import HEARTBEAT_DUE, OFFER_EXPIRES, RING_OPENS, UNSTARTED, MatchingCore
 from router.snapshots import AgentSnapshot, WorkItem
-from router.value import Tier
-
-_RING_OPENS, _OFFER_EXPIRES, _HEARTBEAT_DUE = 0, 1, 2
-_UNSTARTED = (ConversationStatus.OFFERED, ConversationStatus.ASSIGNED)
 
 
-class RoutingEngine:
-    def __init__(self, policy: RouterPolicy | None = None) -> None:
-        self.policy = policy or RouterPolicy()
-        self._agents: dict[int, LiveAgent] = {}
-        self._conversations: dict[int, LiveConversation] = {}
-        self._index = PoolIndex(self._agents, self.policy.strategy)
-        # (due, sequence, kind, conversation or agent id, generation)
-        self._timers: list[tuple[float, int, int, int, int]] = []
-        self._sequence = itertools.count()
-        self._generation = itertools.count(1)
-        self._synchronous = self.policy.synchronous_channels
-        # Conversation id -> agents holding capacity back for it (see ``_reserve``).
-        self._reservations: dict[int, set[int]] = {}
-        self._released: list[int] = []  # conversations that left the queue while agents held back for them
-        self._now = 0.0
-        self._strategy_name = self.policy.strategy.value
-        self._levels_by_profile: dict[tuple[object, ...], list[tuple[Ring, list[Pool]]]] = {}
+class RoutingEngine(MatchingCore):
+    """The router as a long-lived object: ``RoutingEngine(policy)``, fed every event, rebuilt at start-up from
+    the store (``upsert_agent`` for each agent, ``restore_assignment`` for held work, ``conversation_arrived``
+    for waiting work, oldest first)."""
 
     # -- agents ---------------------------------------------------------------------------------------------
 
@@ -84,10 +62,10 @@ class RoutingEngine:
         agent.on_break = reason == Filter.ON_BREAK
         if snapshot.last_heartbeat is not None:
             agent.last_heartbeat = snapshot.last_heartbeat
-            agent.heartbeat_lost = now - snapshot.last_heartbeat > self.policy.heartbeat_timeout_seconds
+            agent.heartbeat_lost = now - snapshot.last_heartbeat >= self.policy.heartbeat_timeout_seconds
             self._push_timer(
                 snapshot.last_heartbeat + self.policy.heartbeat_timeout_seconds,
-                _HEARTBEAT_DUE,
+                HEARTBEAT_DUE,
                 agent.agent_id,
                 0,
             )
@@ -114,7 +92,7 @@ class RoutingEngine:
         if agent is None:
             return []
         agent.last_heartbeat = now
-        self._push_timer(now + self.policy.heartbeat_timeout_seconds, _HEARTBEAT_DUE, agent_id, 0)
+        self._push_timer(now + self.policy.heartbeat_timeout_seconds, HEARTBEAT_DUE, agent_id, 0)
         if not agent.heartbeat_lost:
             return []
         agent.heartbeat_lost = False
@@ -181,7 +159,7 @@ class RoutingEngine:
     def conversation_started(self, conversation_id: int, now: float) -> None:
         """The agent began work on it, so leaving no longer hands it to someone else."""
         conversation = self._conversations.get(conversation_id)
-        if conversation is not None and conversation.status in _UNSTARTED:
+        if conversation is not None and conversation.status in UNSTARTED:
             conversation.status = ConversationStatus.STARTED
 
     def conversation_resolved(self, conversation_id: int, now: float) -> list[Decision]:
@@ -231,16 +209,16 @@ class RoutingEngine:
         decisions: list[Decision] = []
         while self._timers and self._timers[0][0] <= now:
             _, _, kind, target, generation = heapq.heappop(self._timers)
-            if kind == _HEARTBEAT_DUE:
+            if kind == HEARTBEAT_DUE:
                 decisions += self._check_heartbeat(target, now)
                 continue
             conversation = self._conversations.get(target)
             if conversation is None or conversation.generation != generation:
                 continue
-            if kind == _RING_OPENS and conversation.status is ConversationStatus.WAITING:
+            if kind == RING_OPENS and conversation.status is ConversationStatus.WAITING:
                 decision = self._enqueue(conversation, now)
                 decisions += [] if decision is None else [decision]
-            elif kind == _OFFER_EXPIRES and conversation.status is ConversationStatus.OFFERED:
+            elif kind == OFFER_EXPIRES and conversation.status is ConversationStatus.OFFERED:
                 assert conversation.agent_id is not None
                 decisions += self.offer_declined(target, conversation.agent_id, now)
         return self._settle(decisions)
@@ -249,10 +227,10 @@ class RoutingEngine:
         # Most offer timers are answered long before they fall due; dropping those here spares the caller a
         # wake-up per offer.
         timers = self._timers
-        while timers and timers[0][2] != _HEARTBEAT_DUE:
+        while timers and timers[0][2] != HEARTBEAT_DUE:
             conversation = self._conversations.get(timers[0][3])
             if conversation is not None and conversation.generation == timers[0][4]:
-                awaits = ConversationStatus.WAITING if timers[0][2] == _RING_OPENS else ConversationStatus.OFFERED
+                awaits = ConversationStatus.WAITING if timers[0][2] == RING_OPENS else ConversationStatus.OFFERED
                 if conversation.status is awaits:
                     break
             heapq.heappop(timers)
@@ -307,287 +285,3 @@ class RoutingEngine:
             traced.boosts,
             traced.tier,
         )
-
-    # -- internals ------------------------------------------------------------------------------------------
-
-    def _push_timer(self, due: float, kind: int, target: int, generation: int) -> None:
-        heapq.heappush(self._timers, (due, next(self._sequence), kind, target, generation))
-
-    def _check_heartbeat(self, agent_id: int, now: float) -> list[Decision]:
-        agent = self._agents.get(agent_id)
-        if agent is None or agent.last_heartbeat is None or agent.heartbeat_lost:
-            return []
-        if now - agent.last_heartbeat < self.policy.heartbeat_timeout_seconds:
-            return []
-        agent.heartbeat_lost = True
-        return self._settle(self._agent_changed(agent, now))
-
-    def _owner_reachable(self, item: WorkItem) -> bool:
-        for agent_id in item.preferred_agents():
-            agent = self._agents.get(agent_id)
-            if agent is not None and agent.reachable:
-                return True
-        return False
-
-    def _enqueue(self, conversation: LiveConversation, now: float) -> Decision | None:
-        """(Re)enter the queue with the original key, in the ring the elapsed wait has reached, and try to
-        place it at once. A fresh generation retires every older heap entry and timer of the conversation."""
-        item = conversation.item
-        conversation.generation = next(self._generation)
-        conversation.status, conversation.agent_id = ConversationStatus.WAITING, None
-        schedule = ring_schedule(item, self.policy, self._owner_reachable(item))
-        ring, next_opening = schedule[0][0], None
-        for candidate, opens_at in schedule:
-            if opens_at > now:
-                next_opening = opens_at
-                break
-            ring = candidate
-        conversation.ring = ring
-        levels = self._levels(item, ring)
-        entry = (conversation.key, conversation.sequence, item.conversation_id, conversation.generation)
-        for _, pools in levels:
-            for pool in pools:
-                pool.waiting.push(entry, conversation.lane)
-        if next_opening is not None:
-            self._push_timer(next_opening, _RING_OPENS, item.conversation_id, conversation.generation)
-        for level_ring, pools in levels:
-            best: tuple[tuple[float, float, int], LiveAgent] | None = None
-            for pool in pools:
-                found = self._index.best_ready(pool, conversation)
-                if found is not None and (best is None or found[0][:3] < best[0]):
-                    best = (found[0][:3], found[1])
-            if best is not None:
-                return self._assign(conversation, best[1], level_ring, now, "best ready agent on arrival")
-        return None
-
-    def _levels(self, item: WorkItem, ring: Ring) -> list[tuple[Ring, list[Pool]]]:
-        """The pools an item waits in, cached per routing profile: most conversations share a handful."""
-        profile = (
-            item.channel,
-            item.language,
-            item.team_id,
-            item.required_skills,
-            item.preferred_agents(),
-            ring,
-        )
-        levels = self._levels_by_profile.get(profile)
-        if levels is None:
-            levels = [(level, [self._index.pool(key) for key in keys]) for level, keys in pool_keys_by_ring(item, ring)]
-            self._levels_by_profile[profile] = levels
-        return levels
-
-    def _drain(self, agent: LiveAgent, now: float) -> list[Decision]:
-        """Fill the agent's free capacity from the queue, best priority key first across all their pools.
-
-        One pass over the agent's pools per conversation taken; nearly always a single pass, since freed
-        capacity is usually one conversation's worth.
-        """
-        decisions: list[Decision] = []
-        conversations = self._conversations
-        waiting_status = ConversationStatus.WAITING
-        capacity = agent.capacity
-        smallest = agent.smallest_weight
-        reserving = self.policy.reserve_for_synchronous
-        while agent.accepting and agent.units_used + smallest <= capacity.total_units:
-            best: LiveConversation | None = None
-            best_pool: Pool | None = None
-            blocked: LiveConversation | None = None
-            for channel, pools in agent.pools.items():
-                fits = agent.can_take(channel)
-                if not fits and not (reserving and channel in self._synchronous):
-                    continue
-                for pool in pools:
-                    entry = pool.waiting.head
-                    if entry is None:
-                        continue
-                    # The head is nearly always current and unrefused; only otherwise pay for the search.
-                    head = conversations.get(entry[2])
-                    if (
-                        head is None
-                        or head.status is not waiting_status
-                        or head.generation != entry[3]
-                        or head.declined is not None
-                    ):
-                        head = self._current_head(pool, agent.agent_id)
-                        if head is None:
-                            continue
-                    if not fits:
-                        if (blocked is None or (head.key, head.sequence) < (blocked.key, blocked.sequence)) and (
-                            len(self._reservations.get(head.item.conversation_id, ()))
-                            < self.policy.reservations_per_conversation
-                        ):
-                            blocked = head
-                    elif (
-                        best is None or head.key < best.key or (head.key == best.key and head.sequence < best.sequence)
-                    ):
-                        best, best_pool = head, pool
-            if blocked is not None and (best is None or (blocked.key, blocked.sequence) < (best.key, best.sequence)):
-                self._reserve(agent, blocked)
-                break
-            if best is None or best_pool is None:
-                break
-            head_entry = best_pool.waiting.head
-            if head_entry is not None and head_entry[2] == best.item.conversation_id:
-                best_pool.waiting.pop()  # now, while it is at hand, rather than when it turns up stale
-            ring = innermost_ring(agent.agent_id, agent.team_id, agent.skills, best.item, best.ring)
-            decisions.append(
-                self._assign(best, agent, ring or best.ring, now, "capacity freed: next in queue", refresh=False)
-            )
-        return decisions
-
-    def _reserve(self, agent: LiveAgent, conversation: LiveConversation) -> None:
-        """Hold the agent back from newer work while an older call or chat waits for room they are making.
-
-        Without this a phone call, which needs the agent whole, could wait for ever behind a stream of emails
-        and chats that keep every blended agent partly busy.
-        """
-        agent.reserved_for = conversation.item.conversation_id
-        agent.update_accepting()
-        self._reservations.setdefault(conversation.item.conversation_id, set()).add(agent.agent_id)
-
-    def _unreserve(self, agent: LiveAgent) -> None:
-        if agent.reserved_for is None:
-            return
-        holders = self._reservations.get(agent.reserved_for)
-        if holders is not None:
-            holders.discard(agent.agent_id)
-            if not holders:
-                del self._reservations[agent.reserved_for]
-        agent.reserved_for = None
-        agent.update_accepting()
-
-    def _settle(self, decisions: list[Decision]) -> list[Decision]:
-        """Let agents who were holding back for a conversation that has now left the queue take work again."""
-        while self._released:
-            conversation_id = self._released.pop()
-            for agent_id in sorted(self._reservations.pop(conversation_id, ())):
-                agent = self._agents.get(agent_id)
-                if agent is not None and agent.reserved_for == conversation_id:
-                    decisions += self._agent_changed(agent, self._now)
-        return decisions
-
-    def _left_queue(self, conversation_id: int) -> None:
-        if conversation_id in self._reservations:
-            self._released.append(conversation_id)
-
-    def _current_head(self, pool: Pool, agent_id: int) -> LiveConversation | None:
-        """The pool's first waiting conversation this agent has not refused, dropping stale entries."""
-        waiting = pool.waiting
-        conversations = self._conversations
-        head: LiveConversation | None = None
-        while (entry := waiting.head) is not None:
-            head = conversations.get(entry[2])
-            if head is not None and head.status is ConversationStatus.WAITING and head.generation == entry[3]:
-                break
-            waiting.pop()
-            head = None
-        if head is not None and head.declined is not None and agent_id in head.declined:
-            head = self._index.head_for(pool, agent_id, conversations)
-        return head
-
-    def _agent_changed(self, agent: LiveAgent, now: float) -> list[Decision]:
-        self._now = now
-        self._unreserve(agent)
-        agent.update_accepting()
-        decisions: list[Decision] = []
-        if not agent.reachable:
-            decisions += self._reroute_unstarted(agent, now)
-            decisions += self._widen_past(agent.agent_id, now)
-        decisions += self._drain(agent, now)
-        self._index.refresh(agent)
-        return decisions
-
-    def _reroute_unstarted(self, agent: LiveAgent, now: float) -> list[Decision]:
-        decisions: list[Decision] = []
-        for conversation_id in sorted(agent.held):
-            conversation = self._conversations.get(conversation_id)
-            if conversation is None or conversation.status not in _UNSTARTED:
-                continue
-            agent.release(conversation.item.channel, conversation_id, now)
-            decision = self._enqueue(conversation, now)
-            decisions += [] if decision is None else [decision]
-        return decisions
-
-    def _widen_past(self, owner_id: int, now: float) -> list[Decision]:
-        """Conversations waiting only for this owner stop waiting for them once they are gone."""
-        stuck: list[LiveConversation] = []
-
-        def collect(conversation_id: int, generation: int) -> None:
-            conversation = self._conversations.get(conversation_id)
-            if (
-                conversation is not None
-                and conversation.generation == generation
-                and conversation.status is ConversationStatus.WAITING
-                and conversation.ring is Ring.OWNER
-            ):
-                stuck.append(conversation)
-
-        for key in self._index.owner_pools(owner_id):
-            self._index.waiting_in(key, collect)
-        decisions: list[Decision] = []
-        for conversation in stuck:
-            if conversation.ring is Ring.OWNER and conversation.status is ConversationStatus.WAITING:
-                decision = self._enqueue(conversation, now)
-                decisions += [] if decision is None else [decision]
-        return decisions
-
-    def _assign(
-        self,
-        conversation: LiveConversation,
-        agent: LiveAgent,
-        ring: Ring,
-        now: float,
-        reason: str,
-        refresh: bool = True,
-    ) -> Decision:
-        """Give the conversation to the agent. ``refresh=False`` defers re-indexing the agent to the
-        caller, who is about to change them again (a drain taking several conversations in a row)."""
-        item = conversation.item
-        self._left_queue(item.conversation_id)
-        offer = item.channel in self._synchronous
-        conversation.status = ConversationStatus.OFFERED if offer else ConversationStatus.ASSIGNED
-        conversation.agent_id = agent.agent_id
-        verdicts: tuple[AgentVerdict, ...] = ()
-        boosts: tuple[str, ...] = ()
-        if self.policy.explain:
-            rank = strategy_rank(
-                self.policy.strategy,
-                agent.units_used,
-                agent.capacity.total_units - agent.units_used,
-                agent.available_since,
-            )
-            score = strategy_score(self.policy.strategy, rank, now)
-            verdicts = (AgentVerdict(agent.agent_id, None, score, _RING_LABELS[ring]),)
-            boosts = _active_boosts(item.boosts)
-        agent.hold(item.channel, item.conversation_id, now)
-        if refresh:
-            self._index.refresh(agent)
-        if offer:
-            self._push_timer(
-                now + self.policy.offer_timeout_seconds,
-                _OFFER_EXPIRES,
-                item.conversation_id,
-                conversation.generation,
-            )
-        explanation = Explanation(
-            item.conversation_id,
-            now,
-            _RING_LABELS[conversation.ring],
-            conversation.key,
-            self._strategy_name,
-            verdicts,
-            agent.agent_id,
-            reason,
-            boosts,
-            _TIER_LABELS[item.tier],
-        )
-        return Decision(item.conversation_id, agent.agent_id, offer, explanation)
-
-
-_RING_LABELS = {ring: ring.label for ring in Ring}
-_TIER_LABELS = {tier: tier.name.lower() for tier in Tier}
-
-
-@lru_cache(maxsize=64)
-def _active_boosts(boosts: Boosts) -> tuple[str, ...]:
-    return boosts.active()

@@ -50,8 +50,9 @@ class RouterPolicy:
     team_preference_seconds: float | None = 300.0
     skill_preference_seconds: float | None = 900.0
     # A blended agent freeing capacity takes nothing newer while an older call or chat they could take waits
-    # for room (see ``RoutingEngine``); off, synchronous work only reaches agents who happen to be empty.
-    reserve_for_synchronous: bool = True
+    # for room (see ``RoutingEngine._reserve``). Off by default: in a centre with idle agents now and then it
+    # buys little and costs throughput at scale; switch it on where calls starve behind blended work.
+    reserve_for_synchronous: bool = False
     # One agent making room is enough to serve the call; more would leave capacity unused for no gain.
     reservations_per_conversation: int = 1
     explain: bool = True

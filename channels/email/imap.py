@@ -68,6 +68,7 @@ class ImapPoller:
         self._ssl_context = ssl_context
         self._client: aioimaplib.IMAP4 | None = None
         self._uidvalidity = 0
+        self._lost_signal: asyncio.Future[None] | None = None
         # Set while the session waits in IDLE; lets callers know new mail will be noticed at once.
         self.idling = asyncio.Event()
         self.key = f"imap:{config.username}@{config.host}:{config.port}/{config.mailbox}"
@@ -95,7 +96,7 @@ class ImapPoller:
         client = await self._connected()
         # A selected mailbox shows mail delivered by other sessions only after the server syncs it, which NOOP
         # asks for; a search alone may run against the older view.
-        _check(await client.noop(), "NOOP")
+        await self._command(client.noop(), "NOOP")
         stored = await self._checkpoints.get(self.key)
         if stored is not None and stored.uidvalidity == self._uidvalidity:
             last_uid = stored.last_uid
@@ -148,8 +149,8 @@ class ImapPoller:
         await client.wait_hello_from_server()
         if config.security is ImapSecurity.STARTTLS:
             await self._start_tls(client, context)
-        _check(await client.login(config.username, config.password), "LOGIN")
-        selected = _check(await client.select(config.mailbox), f"SELECT {config.mailbox}")
+        await self._command(client.login(config.username, config.password), "LOGIN")
+        selected = await self._command(client.select(config.mailbox), f"SELECT {config.mailbox}")
         self._uidvalidity = _uidvalidity(selected.lines)
         if config.after_fetch is AfterFetch.MOVE:
             # Creating an existing folder fails harmlessly; the MOVE below reports real problems.
@@ -177,7 +178,7 @@ class ImapPoller:
         await asyncio.wait_for(protocol.capability(), self._config.timeout_seconds)
 
     async def _search(self, client: aioimaplib.IMAP4, criteria: str) -> list[int]:
-        response = _check(await client.uid_search(criteria), f"UID SEARCH {criteria}")
+        response = await self._command(client.uid_search(criteria), f"UID SEARCH {criteria}")
         uids: list[int] = []
         for line in response.lines[:-1]:
             uids.extend(int(token) for token in bytes(line).split() if token.isdigit())
@@ -189,7 +190,7 @@ class ImapPoller:
     async def _fetch_and_hand_over(self, client: aioimaplib.IMAP4, uids: Sequence[int]) -> list[int]:
         uid_set = ",".join(str(uid) for uid in uids)
         # BODY.PEEK leaves \Seen alone: the flag is set only once the hub holds the message.
-        response = _check(await client.uid("fetch", uid_set, "(UID BODY.PEEK[])"), "UID FETCH")
+        response = await self._command(client.uid("fetch", uid_set, "(UID BODY.PEEK[])"), "UID FETCH")
         done: list[int] = []
         for uid, raw in _fetched_messages(response.lines):
             try:
@@ -203,9 +204,9 @@ class ImapPoller:
     async def _after_fetch(self, client: aioimaplib.IMAP4, uids: Sequence[int]) -> None:
         uid_set = ",".join(str(uid) for uid in uids)
         if self._config.after_fetch is AfterFetch.MOVE:
-            _check(await client.uid("move", uid_set, self._config.move_to), "UID MOVE")
+            await self._command(client.uid("move", uid_set, self._config.move_to), "UID MOVE")
         else:
-            _check(await client.uid("store", uid_set, "+FLAGS.SILENT", "(\\Seen)"), "UID STORE")
+            await self._command(client.uid("store", uid_set, "+FLAGS.SILENT", "(\\Seen)"), "UID STORE")
 
     async def _wait_for_mail(self) -> None:
         client = await self._connected()
@@ -231,11 +232,29 @@ class ImapPoller:
                 client.idle_done()
         await asyncio.wait_for(idle, self._config.timeout_seconds)
 
+    async def _command(self, command: Awaitable[aioimaplib.Response], name: str) -> aioimaplib.Response:
+        """Run one command, giving up at once if the server hangs up: aioimaplib would otherwise leave the
+        command waiting for its full timeout."""
+        running = asyncio.ensure_future(command)
+        signal = self._lost_signal
+        if signal is None:
+            return _check(await running, name)
+        done, _ = await asyncio.wait({running, signal}, return_when=asyncio.FIRST_COMPLETED)
+        if running in done:
+            return _check(running.result(), name)
+        running.cancel()
+        raise ImapError(f"connection lost during {name}")
+
     def _lost(self, client: aioimaplib.IMAP4) -> bool:
         return self._client is not client
 
     def _watch_connection(self, client: aioimaplib.IMAP4) -> None:
+        signal: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._lost_signal = signal
+
         def lost(exc: Exception | None) -> None:
+            if not signal.done():
+                signal.set_result(None)
             if not self._lost(client):
                 self._client = None
                 # Wakes a pending IDLE wait, which would otherwise sleep until its renewal time.

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox import audit
 from inbox.models import Agent, Conversation, ConversationStatus, utcnow
+from inbox.routing_snapshots import HELD_STATUSES
 from inbox.store import Store
 
 CapacityCheck = Callable[[dict[str, int]], bool]
@@ -24,7 +25,7 @@ async def _agent_load(session: AsyncSession, agent_id: int, dialect: str) -> dic
         select(Conversation.channel, func.count())
         .where(
             Conversation.assignee_id == agent_id,
-            Conversation.status.in_([ConversationStatus.OPEN.value, ConversationStatus.PENDING.value]),
+            Conversation.status.in_(HELD_STATUSES),
         )
         .group_by(Conversation.channel)
     )

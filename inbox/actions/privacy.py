@@ -6,9 +6,12 @@ names the field, never the value.
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from inbox import audit
 from inbox.access import ROLE_ADMIN, ROLE_SUPERVISOR, load_viewer, visible_contact
 from inbox.crypto.masking import SENSITIVE_FIELDS
+from inbox.models import Agent
 from inbox.store import Store
 
 ATTRIBUTE_PREFIX = "custom_attributes."
@@ -16,6 +19,19 @@ ATTRIBUTE_PREFIX = "custom_attributes."
 
 class RevealRefused(Exception):
     """The actor may not reveal this field of this customer (or the field or customer does not exist)."""
+
+
+class AdminRequired(Exception):
+    """Exporting or erasing a customer's data needs an active admin."""
+
+
+async def require_admin(session: AsyncSession, actor_agent_id: int | None) -> None:
+    """``None`` is the system itself (the ``hub`` command run by whoever operates the server)."""
+    if actor_agent_id is None:
+        return
+    agent = await session.get(Agent, actor_agent_id)
+    if agent is None or not agent.active or agent.role != ROLE_ADMIN:
+        raise AdminRequired("only an admin may export or erase a customer's data")
 
 
 async def do_reveal_sensitive(store: Store, contact_id: int, field: str, actor_agent_id: int) -> str | None:

@@ -77,11 +77,15 @@ class Sealed(TypeDecorator[T]):
 
 
 class SealedText(Sealed[str]):
+    cache_ok = True
+
     def from_text(self, text: str) -> str:
         return text
 
 
 class SealedDate(Sealed[date]):
+    cache_ok = True
+
     def to_text(self, value: date) -> str:
         return value.isoformat()
 
@@ -90,6 +94,8 @@ class SealedDate(Sealed[date]):
 
 
 class SealedDecimal(Sealed[Decimal]):
+    cache_ok = True
+
     def from_text(self, text: str) -> Decimal:
         return Decimal(text)
 

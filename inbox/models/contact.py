@@ -47,8 +47,11 @@ class Contact(Base):
     family_details: Mapped[str | None] = mapped_column(SealedText("contacts.family_details"))
     # Set when the customer's personal data was erased at their request; the row stays for the figures.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Set when this record was merged into another; merged records are kept for the audit trail.
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    # Set when this record was merged into another; merged records are kept for the audit trail. Indexed so that
+    # deleting a record need not scan every customer to unlink those merged into it.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL"), index=True
+    )
     last_inbound_channel: Mapped[str | None] = mapped_column(String(20))
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -34,8 +34,9 @@ class Message(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     # Already sanitized: nothing customer-supplied reaches an agent's browser unsanitized.
     html: Mapped[str | None] = mapped_column(Text)
+    # Indexed so that deleting an identity (erasure, purge) need not scan every message to unlink it.
     sender_identity_id: Mapped[int | None] = mapped_column(
-        ForeignKey("contact_identities.id", ondelete="SET NULL")
+        ForeignKey("contact_identities.id", ondelete="SET NULL"), index=True
     )
     sender_agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
     recipient: Mapped[str | None] = mapped_column(String(320))

@@ -22,6 +22,7 @@ from inbox.settings import Settings
 from inbox.store import Store
 from inbox.web import api, api_directory, auth, openapi, pages_conversation, pages_inbox
 from inbox.web.auth_gate import AuthGate
+from inbox.web.channel_paths import ChannelPaths
 from inbox.web.errors import http_error
 from inbox.web.rate_limit import LoginLimiter
 from inbox.web.security_headers import SecurityHeaders
@@ -82,8 +83,9 @@ def create_app(
         *openapi.routes,
         Mount("/static", StaticFiles(directory=STATIC_ROOT), name="static"),
     ]
+    channel_paths = ChannelPaths(channel_routes)
     middleware = [
-        Middleware(SecurityHeaders),
+        Middleware(SecurityHeaders, channel_paths=channel_paths),
         Middleware(
             SessionMiddleware,
             secret_key=_secret_key(settings),
@@ -92,7 +94,7 @@ def create_app(
             same_site="lax",
             https_only=settings.hub.public_url.startswith("https://"),
         ),
-        Middleware(AuthGate, store=store),
+        Middleware(AuthGate, store=store, channel_paths=channel_paths),
     ]
     app = Starlette(
         routes=routes,

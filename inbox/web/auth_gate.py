@@ -19,10 +19,12 @@ from inbox.actions.api_tokens import token_digest
 from inbox.models import Agent, ApiToken
 from inbox.passwords import password_version
 from inbox.store import Store
+from inbox.web.channel_paths import ChannelPaths
 
 OPEN_PATHS = frozenset({"/login", "/healthz"})
-# Channel webhooks verify each request's signature themselves; static files hold nothing private.
-OPEN_PREFIXES = ("/static/", "/channels/")
+# Static files hold nothing private. Channel routes are open wherever they are mounted (/channels/…, and e.g.
+# the chat widget's /widget.js): they verify each request themselves (see ``channel_paths``).
+OPEN_PREFIXES = ("/static/",)
 API_PREFIX = "/api/"
 SESSION_AGENT = "agent_id"
 SESSION_PASSWORD_VERSION = "pwv"
@@ -33,12 +35,16 @@ def is_open(path: str) -> bool:
 
 
 class AuthGate:
-    def __init__(self, app: ASGIApp, store: Store) -> None:
+    def __init__(self, app: ASGIApp, store: Store, channel_paths: ChannelPaths) -> None:
         self.app = app
         self.store = store
+        self.channel_paths = channel_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket") or is_open(scope["path"]):
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        if is_open(scope["path"]) or scope in self.channel_paths:
             await self.app(scope, receive, send)
             return
         is_api = scope["path"].startswith(API_PREFIX)

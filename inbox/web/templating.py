@@ -18,7 +18,8 @@ TEMPLATE_ROOT = PROJECT_ROOT / "templates"
 # the empty sandbox around it. A plain string, so the template escapes it with the body into the attribute.
 EMAIL_FRAME_HEAD = (
     '<!doctype html><meta charset="utf-8">'
-    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\">"
+    '<meta http-equiv="Content-Security-Policy"'
+    " content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\">"
 )
 
 

@@ -68,3 +68,7 @@ def test_next_boundary_of_a_night_shift_that_began_yesterday() -> None:
 def test_weekday_is_checked() -> None:
     with pytest.raises(ValueError, match="weekday"):
         WeeklyWindow(7, time(9), time(17))
+
+
+def test_heartbeat_timeout_is_inclusive() -> None:
+    assert effective_presence(Presence.ONLINE, 100.0, 160.0, 60.0) is Presence.AWAY

@@ -109,3 +109,12 @@ def test_outcome_does_not_depend_on_input_order() -> None:
     agents = [AgentSnapshot(agent_id, available_since=5.0) for agent_id in (4, 2, 9)]
     assert decide(WorkItem(1, "email", NOW), agents, NOW).agent_id == 2
     assert decide(WorkItem(1, "email", NOW), list(reversed(agents)), NOW).agent_id == 2
+
+
+def test_owner_on_a_break_is_still_waited_for() -> None:
+    lunch = (WeeklyWindow(0, time(13), time(14)),)  # NOW is Monday 13:46 UTC
+    agents = [AgentSnapshot(1), AgentSnapshot(2, breaks=lunch)]
+    explanation = decide(WorkItem(1, "email", NOW, owner_agent_id=2), agents, NOW).explanation
+    assert explanation.chosen_agent_id is None
+    assert explanation.removed_by(2) == Filter.ON_BREAK
+    assert explanation.removed_by(1) == Filter.RING

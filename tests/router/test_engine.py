@@ -8,7 +8,7 @@ from router.engine import RoutingEngine
 from router.explain import Decision, Filter
 from router.live import ConversationStatus
 from router.policy import RouterPolicy
-from router.priority import Boosts, PriorityOffsets
+from router.priority import Boosts
 from router.snapshots import AgentSnapshot, WorkItem
 from router.value import Tier
 
@@ -161,9 +161,7 @@ def test_team_ring_comes_before_skills() -> None:
         AgentSnapshot(2, team_id=7, available_since=9.0),
         policy=policy,
     )
-    [decision] = engine.conversation_arrived(
-        WorkItem(1, "email", 10.0, team_id=7, required_skills=billing), 10.0
-    )
+    [decision] = engine.conversation_arrived(WorkItem(1, "email", 10.0, team_id=7, required_skills=billing), 10.0)
     assert decision.agent_id == 2
     assert decision.explanation.candidates[0].ring == "team"
 
@@ -176,10 +174,7 @@ def test_language_and_skills_are_respected() -> None:
     )
     [decision] = engine.conversation_arrived(WorkItem(1, "email", 10.0, language="zh"), 10.0)
     assert decision.agent_id == 2
-    assert (
-        engine.conversation_arrived(WorkItem(2, "email", 10.0, required_skills=frozenset({"legal"})), 10.0)
-        == []
-    )
+    assert engine.conversation_arrived(WorkItem(2, "email", 10.0, required_skills=frozenset({"legal"})), 10.0) == []
 
 
 def test_shift_start_drains_and_capacity_change_applies() -> None:
@@ -231,10 +226,15 @@ def test_explain_traces_every_agent() -> None:
 
 def test_random_event_streams_keep_the_invariants() -> None:
     """No double assignment, no capacity overrun, and never an agent who could take a waiting conversation."""
+    for reserve in (False, True):
+        policy = RouterPolicy(
+            owner_preference_seconds=30.0, skill_preference_seconds=120.0, reserve_for_synchronous=reserve
+        )
+        run_random_events(policy)
+
+
+def run_random_events(policy: RouterPolicy) -> None:
     rng = random.Random(7)
-    policy = RouterPolicy(
-        offsets=PriorityOffsets(), owner_preference_seconds=30.0, skill_preference_seconds=120.0
-    )
     engine = RoutingEngine(policy)
     channels = ("email", "sms", "phone", "webchat", "fax")
     for agent_id in range(8):
@@ -251,7 +251,7 @@ def test_random_event_streams_keep_the_invariants() -> None:
     now = 0.0
     live: set[int] = set()
     next_id = 1
-    for _ in range(600):
+    for _ in range(400):
         now += rng.random() * 5
         engine.tick(now)
         roll = rng.random()
@@ -305,8 +305,11 @@ def full_of_chats(engine: RoutingEngine, agent_id: int) -> None:
         engine.offer_accepted(conversation_id, agent_id, 0.0)
 
 
+RESERVING = RouterPolicy(reserve_for_synchronous=True)
+
+
 def test_blended_agent_makes_room_for_an_older_call() -> None:
-    engine = engine_with(AgentSnapshot(1))
+    engine = engine_with(AgentSnapshot(1), policy=RESERVING)
     full_of_chats(engine, 1)
     engine.conversation_arrived(WorkItem(4, "phone", 1.0), 1.0)
     engine.conversation_arrived(WorkItem(5, "webchat", 2.0), 2.0)
@@ -319,7 +322,7 @@ def test_blended_agent_makes_room_for_an_older_call() -> None:
 
 
 def test_reservation_ends_when_the_call_goes_elsewhere() -> None:
-    engine = engine_with(AgentSnapshot(1), AgentSnapshot(2, presence=Presence.OFFLINE))
+    engine = engine_with(AgentSnapshot(1), AgentSnapshot(2, presence=Presence.OFFLINE), policy=RESERVING)
     full_of_chats(engine, 1)
     engine.conversation_arrived(WorkItem(4, "phone", 1.0), 1.0)
     engine.conversation_arrived(WorkItem(5, "webchat", 2.0), 2.0)
@@ -329,8 +332,8 @@ def test_reservation_ends_when_the_call_goes_elsewhere() -> None:
     assert engine.reserved_for(1) is None
 
 
-def test_reservation_can_be_switched_off() -> None:
-    engine = engine_with(AgentSnapshot(1), policy=RouterPolicy(reserve_for_synchronous=False))
+def test_without_reservation_newer_chats_fill_the_room() -> None:
+    engine = engine_with(AgentSnapshot(1))
     full_of_chats(engine, 1)
     engine.conversation_arrived(WorkItem(4, "phone", 1.0), 1.0)
     engine.conversation_arrived(WorkItem(5, "webchat", 2.0), 2.0)

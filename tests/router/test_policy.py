@@ -3,9 +3,7 @@ from __future__ import annotations
 from router.policy import Ring, RouterPolicy, current_ring, innermost_ring, ring_schedule
 from router.snapshots import WorkItem
 
-POLICY = RouterPolicy(
-    owner_preference_seconds=60.0, team_preference_seconds=180.0, skill_preference_seconds=600.0
-)
+POLICY = RouterPolicy(owner_preference_seconds=60.0, team_preference_seconds=180.0, skill_preference_seconds=600.0)
 
 
 def test_full_schedule_widens_owner_team_skill_everyone() -> None:

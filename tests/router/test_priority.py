@@ -6,9 +6,7 @@ from router.value import Tier
 
 def test_higher_tier_gets_an_earlier_key() -> None:
     offsets = PriorityOffsets()
-    assert priority_key(1000.0, Tier.PLATINUM, Boosts(), offsets) < priority_key(
-        1000.0, Tier.BRONZE, Boosts(), offsets
-    )
+    assert priority_key(1000.0, Tier.PLATINUM, Boosts(), offsets) < priority_key(1000.0, Tier.BRONZE, Boosts(), offsets)
 
 
 def test_a_long_wait_beats_a_tier_offset() -> None:

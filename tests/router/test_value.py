@@ -26,9 +26,7 @@ NOW = datetime(2026, 6, 1, tzinfo=UTC)
 def test_cost_to_serve_grows_with_each_contact_and_concession() -> None:
     weights = ValueWeights(cost_per_contact=5.0, cost_per_handling_minute=1.0)
     quiet = CustomerValueInputs(contacts_handled=1, handling_minutes=4.0)
-    demanding = CustomerValueInputs(
-        contacts_handled=3, handling_minutes=30.0, discounts=20.0, compensation=10.0
-    )
+    demanding = CustomerValueInputs(contacts_handled=3, handling_minutes=30.0, discounts=20.0, compensation=10.0)
     assert cost_to_serve(quiet, weights) == 9.0
     assert cost_to_serve(demanding, weights) == 15.0 + 30.0 + 20.0 + 10.0
 
@@ -85,9 +83,7 @@ def test_tier_shares_must_not_exceed_everyone() -> None:
 
 
 def test_key_account_needs_frequency_volume_and_margin_together() -> None:
-    rule = KeyAccountRule(
-        min_orders_per_year=12, min_yearly_revenue=50_000, min_margin_rate=0.15, min_score=1e9
-    )
+    rule = KeyAccountRule(min_orders_per_year=12, min_yearly_revenue=50_000, min_margin_rate=0.15, min_score=1e9)
     assert is_key_account(0.0, 24, 80_000, 0.2, rule)
     assert not is_key_account(0.0, 24, 80_000, 0.05, rule)
     assert not is_key_account(0.0, 2, 80_000, 0.2, rule)
@@ -108,7 +104,4 @@ def test_relationship_classes() -> None:
 
 def test_churn_signals_mark_even_an_active_customer_at_risk() -> None:
     recent = NOW - timedelta(days=3)
-    assert (
-        relationship_class(NOW, NOW - timedelta(days=800), recent, churn_signals=2)
-        is RelationshipClass.AT_RISK
-    )
+    assert relationship_class(NOW, NOW - timedelta(days=800), recent, churn_signals=2) is RelationshipClass.AT_RISK

@@ -26,8 +26,10 @@ def with_keys(settings: Settings, *keys: str, sensitive: tuple[str, ...] = ("pas
 
 
 @asynccontextmanager
-async def keyed_store(settings: Settings, *keys: str) -> AsyncIterator[Store]:
-    store = Store(with_keys(settings, *keys))
+async def keyed_store(
+    settings: Settings, *keys: str, sensitive: tuple[str, ...] = ("passport_note",)
+) -> AsyncIterator[Store]:
+    store = Store(with_keys(settings, *keys, sensitive=sensitive))
     try:
         yield store
     finally:

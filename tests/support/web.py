@@ -37,14 +37,18 @@ async def _signed_webhook(_request: Request) -> Response:
     return PlainTextResponse("ok")
 
 
-# Stands in for a channel's webhook: those routes check their own signatures and must stay open.
-CHANNEL_ROUTE = Route("/channels/test/inbound", _signed_webhook, methods=["POST"])
+# Stand in for a channel's routes: a webhook that checks its own signature, and a customer-facing script served
+# outside /channels/ (as a chat widget's is). Both must stay open.
+CHANNEL_ROUTES = [
+    Route("/channels/test/inbound", _signed_webhook, methods=["POST"]),
+    Route("/test-widget.js", _signed_webhook, methods=["GET"]),
+]
 
 
 def build_app(ctx: JobContext, clock: FakeClock | None = None) -> Starlette:
     limiter = LoginLimiter(clock=clock) if clock is not None else None
     return create_app(
-        settings=ctx.settings, store=ctx.store, channel_routes=[CHANNEL_ROUTE], blobs=ctx.blobs, login_limiter=limiter
+        settings=ctx.settings, store=ctx.store, channel_routes=CHANNEL_ROUTES, blobs=ctx.blobs, login_limiter=limiter
     )
 
 
@@ -61,9 +65,7 @@ def csrf_from(html: str) -> str:
 async def sign_in(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
     page = await client.get("/login")
     token = csrf_from(page.text)
-    return await client.post(
-        "/login", data={"email": email, "password": password, "csrf_token": token, "next": "/"}
-    )
+    return await client.post("/login", data={"email": email, "password": password, "csrf_token": token, "next": "/"})
 
 
 async def page_token(client: httpx.AsyncClient, path: str = "/") -> str:

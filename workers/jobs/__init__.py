@@ -24,7 +24,7 @@ class JobSpec:
 
 
 def job_table() -> dict[str, JobSpec]:
-    from workers.jobs import callback, media, recompute_values, route, send
+    from workers.jobs import callback, media, purge, recompute_values, route, send
 
     return {
         "send": JobSpec(send.run, send.on_exhausted),
@@ -32,4 +32,5 @@ def job_table() -> dict[str, JobSpec]:
         "recompute_values": JobSpec(recompute_values.run),
         "media": JobSpec(media.run, media.on_exhausted),
         "callback": JobSpec(callback.run, callback.on_exhausted),
+        "purge": JobSpec(purge.run),
     }

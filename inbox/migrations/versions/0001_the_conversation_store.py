@@ -162,6 +162,9 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['owner_agent_id'], ['agents.id'], name=op.f('fk_contacts_owner_agent_id_agents'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contacts'))
     )
+    with op.batch_alter_table('contacts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_contacts_merged_into_id'), ['merged_into_id'], unique=False)
+
     op.create_table('events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('kind', sa.String(length=60), nullable=False),
@@ -252,6 +255,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_messages_conversation_id'), ['conversation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_messages_sender_identity_id'), ['sender_identity_id'], unique=False)
 
     op.create_table('attachments',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -278,6 +282,7 @@ def downgrade() -> None:
 
     op.drop_table('attachments')
     with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_messages_sender_identity_id'))
         batch_op.drop_index(batch_op.f('ix_messages_conversation_id'))
 
     op.drop_table('messages')
@@ -297,6 +302,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_events_contact_id'))
 
     op.drop_table('events')
+    with op.batch_alter_table('contacts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contacts_merged_into_id'))
+
     op.drop_table('contacts')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_tokens_agent_id'))

@@ -281,6 +281,7 @@ async def test_uidvalidity_change_while_running(dovecot: ImapAccount, admin: aio
         assert (await admin.create(MAILBOX)).result == "OK"
         await _append(admin, 3)
         raw = await asyncio.wait_for(collector.arrived.get(), HANG_GUARD_SECONDS)
+        await asyncio.wait_for(poller.idling.wait(), HANG_GUARD_SECONDS)
     assert raw == _mail(3)
     after = next(iter(store.saved.values()))
     assert after.uidvalidity != before.uidvalidity

@@ -40,7 +40,11 @@ async def test_the_list_follows_the_callers_reach(ctx: JobContext) -> None:
         assert (await client.get("/api/v1/conversations?view=all", headers=chen)).status_code == 404
         sofia = await _bearer(ctx, world, "sofia")
         billing = (await client.get("/api/v1/conversations", headers=sofia)).json()
-        assert [c["id"] for c in billing["conversations"]] == [ids["billing_own"], ids["shared_queue"], ids["billing_queue"]]
+        assert [c["id"] for c in billing["conversations"]] == [
+            ids["billing_own"],
+            ids["shared_queue"],
+            ids["billing_queue"],
+        ]
         assert billing["conversations"][0]["contact"]["tier"] == "platinum"
         limited = (await client.get("/api/v1/conversations?limit=1&offset=1", headers=sofia)).json()
         assert [c["id"] for c in limited["conversations"]] == [ids["shared_queue"]]

@@ -19,7 +19,9 @@ async def test_a_customer_record_is_read_within_reach_and_the_read_is_audited(ct
     assert body["identities"] == [{"kind": "email", "value": "chen_own@example.com", "verified": False}]
     async with ctx.store.read() as session:
         reads = (await session.execute(select(Event).where(Event.kind == "contact.viewed"))).scalars().all()
-    assert [(e.actor_agent_id, e.contact_id, e.data["via"]) for e in reads] == [(world.people["chen"], contact_id, "api")]
+    assert [(e.actor_agent_id, e.contact_id, e.data["via"]) for e in reads] == [
+        (world.people["chen"], contact_id, "api")
+    ]
 
 
 async def test_agents_and_teams(ctx: JobContext) -> None:

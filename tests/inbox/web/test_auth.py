@@ -74,7 +74,9 @@ async def test_a_password_change_ends_existing_sessions(ctx: JobContext) -> None
     async with client_for(build_app(ctx)) as client:
         await sign_in(client, world.emails["chen"])
         assert (await client.get("/")).status_code == 200
-        await do_set_password(ctx.store, agent_id=world.people["chen"], password="a new long password", actor_agent_id=None)
+        await do_set_password(
+            ctx.store, agent_id=world.people["chen"], password="a new long password", actor_agent_id=None
+        )
         assert (await client.get("/")).status_code == 303
 
 

@@ -79,7 +79,7 @@ async def test_a_script_carrying_email_is_framed_inert(ctx: JobContext) -> None:
         assert re.search(r"\ssandbox(\s|$)", attributes), "no sandbox permissions at all: scripts never run"
         srcdoc = html.unescape(re.search(r'srcdoc="([^"]*)"', attributes).group(1))  # type: ignore[union-attr]
         assert "default-src 'none'" in srcdoc
-    assert "<script>" not in page.text.replace("<script src=\"/static/hub.js\" defer></script>", "")
+    assert "<script>" not in page.text.replace('<script src="/static/hub.js" defer></script>', "")
 
 
 async def test_a_reply_goes_out_on_the_customers_channel(ctx: JobContext, jobs: JobDriver) -> None:

@@ -9,7 +9,7 @@ import httpx
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
-from tests.support.web import build_app, build_world, client_for, sign_in
+from tests.support.web import CHANNEL_ROUTES, build_app, build_world, client_for, sign_in
 from workers.context import JobContext
 
 OPEN = {"/login", "/healthz"}
@@ -18,6 +18,8 @@ OPEN = {"/login", "/healthz"}
 def _routes(app: Starlette) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for route in app.routes:
+        if route in CHANNEL_ROUTES:
+            continue
         if isinstance(route, Mount):
             assert route.path == "/static", f"an unexpected mount {route.path} needs a rule here"
             continue
@@ -40,7 +42,7 @@ async def test_anonymous_requests_are_turned_away_on_every_route(ctx: JobContext
     checked = 0
     async with client_for(app) as client:
         for method, path in routes:
-            if path in OPEN or path.startswith("/channels/"):
+            if path in OPEN:
                 continue
             response = await _call(client, method, path)
             if path.startswith("/api/"):
@@ -50,11 +52,15 @@ async def test_anonymous_requests_are_turned_away_on_every_route(ctx: JobContext
                 assert response.status_code == 303, (method, path)
                 assert response.headers["location"].startswith("/login"), (method, path)
             checked += 1
-        assert (await client.get("/api/v1/conversations", headers={"Authorization": "Bearer hub_guess"})).status_code == 401
+        assert (
+            await client.get("/api/v1/conversations", headers={"Authorization": "Bearer hub_guess"})
+        ).status_code == 401
         assert (await client.get("/static/hub.css")).status_code == 200
         assert (await client.get("/login")).status_code == 200
         assert (await client.get("/healthz")).status_code == 200
         assert (await client.post("/channels/test/inbound")).status_code == 200
+        assert (await client.get("/test-widget.js")).status_code == 200
+        assert (await client.get("/channels/nothing-here")).status_code == 404
     assert checked >= 12
 
 
@@ -64,7 +70,7 @@ async def test_every_form_post_needs_the_session_token(ctx: JobContext) -> None:
     async with client_for(app) as client:
         await sign_in(client, world.emails["root"])
         for method, path in _routes(app):
-            if method != "POST" or path.startswith(("/api/", "/channels/")):
+            if method != "POST" or path.startswith("/api/"):
                 continue
             path = path.replace("/1/", f"/{world.conversations['chen_own']}/")
             without = await _call(client, method, path, data={"text": "hello", "status": "resolved"})
@@ -78,3 +84,14 @@ async def test_the_api_ignores_the_session_cookie(ctx: JobContext) -> None:
         await sign_in(client, world.emails["root"])
         assert (await client.get("/")).status_code == 200
         assert (await client.get("/api/v1/conversations")).status_code == 401
+
+
+async def test_channel_routes_choose_their_own_headers(ctx: JobContext) -> None:
+    async with client_for(build_app(ctx)) as client:
+        widget = await client.get("/test-widget.js")
+        login = await client.get("/login")
+    assert "x-frame-options" not in widget.headers
+    assert (
+        login.headers["x-frame-options"] == "DENY"
+        and "frame-ancestors 'none'" in login.headers["content-security-policy"]
+    )

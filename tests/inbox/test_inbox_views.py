@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from inbox.access import Viewer, load_viewer
+from inbox.inbox_views import Filters, View, inbox_rows, view_counts, views_for
+from inbox.models import Conversation, utcnow
+from tests.support.web import World, build_world
+from workers.context import JobContext
+
+
+async def _viewer(ctx: JobContext, world: World, name: str) -> Viewer:
+    async with ctx.store.read() as session:
+        viewer = await load_viewer(session, world.people[name])
+    assert viewer is not None
+    return viewer
+
+
+async def test_higher_tiers_come_first_then_the_longest_wait(ctx: JobContext) -> None:
+    world = await build_world(ctx)
+    ids = world.conversations
+    now = utcnow()
+    # The bronze conversation has waited longest, yet every higher tier is served before it.
+    ages = {"front_queue": 300, "marcus_own": 10, "shared_queue": 60, "chen_own": 5}
+    async with ctx.store.write() as session:
+        for key, minutes in ages.items():
+            conversation = await session.get(Conversation, ids[key])
+            assert conversation is not None
+            conversation.last_message_at = now - timedelta(minutes=minutes)
+    olivia = await _viewer(ctx, world, "olivia")
+    async with ctx.store.read() as session:
+        rows = await inbox_rows(session, olivia, View.ALL, Filters())
+    assert [row.conversation_id for row in rows] == [
+        ids["chen_own"],  # gold
+        ids["shared_queue"],  # silver, waited 60 minutes
+        ids["marcus_own"],  # silver, waited 10 minutes
+        ids["front_queue"],  # bronze
+    ]
+
+
+async def test_views_by_role_and_their_counts(ctx: JobContext) -> None:
+    world = await build_world(ctx)
+    chen, root, mia = [await _viewer(ctx, world, name) for name in ("chen", "root", "mia")]
+    assert views_for(chen) == [View.MINE, View.UNASSIGNED, View.TEAMS]
+    assert views_for(root)[-1] is View.ALL and views_for(mia) == []
+    async with ctx.store.read() as session:
+        assert await view_counts(session, root, Filters()) == {
+            View.MINE: 0,
+            View.UNASSIGNED: 3,
+            View.TEAMS: 0,
+            View.ALL: 6,
+        }
+        assert await inbox_rows(session, chen, View.ALL, Filters()) == []
+        assert await inbox_rows(session, mia, View.MINE, Filters()) == []
