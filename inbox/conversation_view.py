@@ -17,6 +17,8 @@ from inbox.models import Agent, Attachment, Contact, ContactIdentity, Conversati
 from inbox.reply_channel import ChannelChoice, choose_reply_channel
 
 TIMELINE_LIMIT = 500
+# One cannot send a call: a phone conversation is answered by SMS (see ``inbox.reply_channel``).
+REPLY_CHANNELS = tuple(channel.value for channel in ChannelName if channel is not ChannelName.PHONE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +124,3 @@ async def conversation_page(session: AsyncSession, viewer: Viewer, conversation:
     choice = default_reply_channel(contact, conversation, [identity.kind for identity in panel.identities])
     assignee = await session.get(Agent, conversation.assignee_id) if conversation.assignee_id else None
     return ConversationPage(conversation, panel, entries, choice, assignee.name if assignee else None)
-
-
-REPLY_CHANNELS = tuple(channel.value for channel in ChannelName if channel is not ChannelName.PHONE)

@@ -48,7 +48,7 @@ def _demo(args: argparse.Namespace) -> int:
     settings = _settings_or_exit()
     from workers.demo import load_demo_data
 
-    counts = asyncio.run(load_demo_data(settings, only_if_empty=args.if_empty))
+    counts = asyncio.run(load_demo_data(settings, only_if_empty=args.if_empty, customers=args.customers))
     if counts is None:
         print("The store already holds data; demo data not loaded.")
     else:
@@ -93,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="bring the store's schema up to date").set_defaults(run=_migrate)
     demo = commands.add_parser("demo", help="load demo agents, customers and conversations")
     demo.add_argument("--if-empty", action="store_true", help="only when the store holds no customers yet")
+    demo.add_argument("--customers", type=int, default=200, help="how many demo customers (default 200)")
     demo.set_defaults(run=_demo)
     serve = commands.add_parser("serve", help="serve the web app (and run jobs when no Redis is set)")
     serve.add_argument("--host")

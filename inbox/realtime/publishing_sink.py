@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from channels.base import ChannelName, DeliveryUpdate, InboundMessage
+from inbox.actions.delivery import do_apply_delivery_update
 from inbox.actions.ingest import IngestOutcome
 from inbox.realtime.bus import Bus
 from inbox.realtime.topics import INBOX_TOPIC
@@ -55,9 +56,13 @@ class PublishingSink:
             log.exception("could not announce message %s", outcome.message_id)
 
     async def delivery_update(self, update: DeliveryUpdate) -> None:
-        await self.sink.delivery_update(update)
+        message_id = await do_apply_delivery_update(self.sink.store, update)
+        if message_id is None:
+            log.info("a %s status report matched no stored message", update.channel.value)
+            return
         event = {
             "type": "delivery",
+            "message_id": message_id,
             "channel": update.channel.value,
             "status": update.status.value,
             "external_id": update.external_id,

@@ -27,8 +27,8 @@ def _address(request: Request) -> str:
 
 
 async def login_page(request: Request) -> Response:
-    if isinstance(request.session.get(SESSION_AGENT), int):
-        return RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
+    # Always the form, even with a session: the session may be stale (a changed password), and sending its holder
+    # back to the page that sent them here would loop.
     return render(request, "login.html", {"next": safe_next(request.query_params.get("next")), "error": None})
 
 

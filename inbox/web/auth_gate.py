@@ -66,9 +66,12 @@ class AuthGate:
                 status_code=401,
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        target = scope["path"] if scope["method"] == "GET" else "/"
-        if scope.get("query_string"):
-            target += "?" + scope["query_string"].decode("latin-1")
+        # After sign-in a GET is repeated; a form post cannot be, so its sender starts from the inbox.
+        target = "/"
+        if scope["method"] == "GET":
+            target = scope["path"]
+            if scope.get("query_string"):
+                target += "?" + scope["query_string"].decode("latin-1")
         return RedirectResponse("/login?next=" + quote(target, safe=""), status_code=303)
 
     async def _session_viewer(self, scope: Scope) -> Viewer | None:
@@ -81,9 +84,13 @@ class AuthGate:
                 await db.execute(select(Agent.password_hash).where(Agent.id == agent_id))
             ).scalar_one_or_none()
             # A changed password ends every session made with the old one.
-            if stored_hash is None or password_version(stored_hash) != session.get(SESSION_PASSWORD_VERSION):
-                return None
-            return await load_viewer(db, agent_id)
+            viewer = None
+            if stored_hash is not None and password_version(stored_hash) == session.get(SESSION_PASSWORD_VERSION):
+                viewer = await load_viewer(db, agent_id)
+        if viewer is None:
+            # Forget the dead session, so the cookie stops claiming a sign-in.
+            session.clear()
+        return viewer
 
     async def _token_viewer(self, scope: Scope) -> Viewer | None:
         scheme, _, token = Headers(scope=scope).get("authorization", "").partition(" ")

@@ -91,11 +91,26 @@
   root.appendChild(el("link", { rel: "stylesheet", href: hub + "/channels/webchat/widget.css" }));
   var launcher = el("button", { "class": "launcher", type: "button", "aria-label": t("open"),
     "aria-expanded": "false", "aria-controls": "hubchat-panel" });
-  launcher.appendChild(el("span", { "class": "bubble-icon", "aria-hidden": "true", text: "💬" }));
+  // Icons are drawn, not typed: emoji fonts are missing on many systems.
+  var ICONS = {
+    chat: "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z",
+    clip: "M16.5 6.5l-7.8 7.8a2 2 0 0 0 2.8 2.8l7.8-7.8a4 4 0 0 0-5.7-5.7L5.8 11.4a6 6 0 0 0 8.5 8.5l6.4-6.4",
+    mail: "M3 5h18v14H3z M3 6l9 7 9-7"
+  };
+  function icon(name) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24"); svg.setAttribute("aria-hidden", "true"); svg.setAttribute("class", "svg");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", ICONS[name]);
+    svg.appendChild(path);
+    return svg;
+  }
+  launcher.appendChild(icon("chat"));
   var statusLine = el("p", { "class": "status", role: "status", text: t("connecting") });
   var closeButton = el("button", { "class": "icon", type: "button", "aria-label": t("close"), text: "×" });
   var transcriptButton = el("button", { "class": "icon", type: "button", "aria-label": t("transcript"),
-    title: t("transcript"), text: "✉" });
+    title: t("transcript") }, [icon("mail")]);
   var list = el("ol", { "class": "messages", role: "log", "aria-live": "polite", "aria-label": t("messages") });
   var typingLine = el("p", { "class": "typing", "aria-live": "polite", hidden: "" });
   var alertLine = el("p", { "class": "alert", role: "alert", hidden: "" });
@@ -103,7 +118,7 @@
   var fileInput = el("input", { type: "file", accept: "image/png,image/jpeg,image/gif,image/webp,application/pdf",
     "class": "file", tabindex: "-1", "aria-hidden": "true" });
   var attachButton = el("button", { "class": "icon", type: "button", "aria-label": t("attach"),
-    title: t("attach"), text: "📎" });
+    title: t("attach") }, [icon("clip")]);
   var sendButton = el("button", { "class": "send", type: "submit", text: t("send") });
   var composer = el("form", { "class": "composer" }, [attachButton, fileInput, input, sendButton]);
   var formArea = el("div", { "class": "forms" });
@@ -152,7 +167,7 @@
     // Everything a person typed is shown as text, never parsed as markup.
     var body = el("p", { "class": "text", text: m.text || "" });
     item.appendChild(who); item.appendChild(body);
-    (m.files || []).forEach(function (name) { item.appendChild(el("p", { "class": "file", text: "📎 " + name })); });
+    (m.files || []).forEach(function (name) { item.appendChild(el("p", { "class": "file" }, [icon("clip"), document.createTextNode(name)])); });
     var meta = el("p", { "class": "meta" }, [el("time", { datetime: m.at || "", text: formatTime(m.at) })]);
     if (m.dir !== "out" || m.state === "failed") {
       meta.appendChild(el("span", { "class": "state", "data-state": m.state || "", text: stateWords(m.state) }));
@@ -181,11 +196,22 @@
     shown[m.key] = item;
     list.appendChild(item);
     list.scrollTop = list.scrollHeight;
-    if (m.dir === "out") { typingLine.hidden = true; unseen.push(m.key); reportSeen(); }
+    if (m.dir === "out") {
+      typingLine.hidden = true;
+      if (m.state !== "delivered") { unseen.push(m.key); reportSeen(); }
+    }
   }
+  var seenTimer = null;
   function reportSeen() {
-    if (!unseen.length || panel.hidden || !ws || ws.readyState !== 1) return;
-    ws.send(JSON.stringify({ type: "delivered", keys: unseen.splice(0, 100) }));
+    // Batched a moment later: fewer frames, and the hub has recorded the answer as sent by then. An answer
+    // whose report is lost is reported again when the history reloads.
+    if (seenTimer || !unseen.length) return;
+    seenTimer = setTimeout(function () {
+      seenTimer = null;
+      if (!unseen.length || panel.hidden || !ws || ws.readyState !== 1) return;
+      ws.send(JSON.stringify({ type: "delivered", keys: unseen.splice(0, 100) }));
+      if (unseen.length) reportSeen();
+    }, 800);
   }
 
   function newClientId() {

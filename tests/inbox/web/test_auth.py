@@ -78,6 +78,9 @@ async def test_a_password_change_ends_existing_sessions(ctx: JobContext) -> None
             ctx.store, agent_id=world.people["chen"], password="a new long password", actor_agent_id=None
         )
         assert (await client.get("/")).status_code == 303
+        assert (await client.get("/login")).status_code == 200
+        assert (await sign_in(client, world.emails["chen"], "a new long password")).status_code == 303
+        assert (await client.get("/")).status_code == 200
 
 
 async def test_a_session_cookie_from_another_key_is_ignored(ctx: JobContext) -> None:
