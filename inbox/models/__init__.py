@@ -6,7 +6,7 @@ from inbox.models.base import Base, utcnow
 from inbox.models.contact import Contact, ContactIdentity
 from inbox.models.conversation import Conversation, ConversationStatus
 from inbox.models.message import Attachment, Direction, Message, RawPayload
-from inbox.models.operations import DeadLetter, Event, OutboxJob, OutboxStatus, Quarantine
+from inbox.models.operations import DeadLetter, Event, OutboxJob, OutboxStatus, Quarantine, SyncCursor
 from inbox.models.privacy import EncryptionKey
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "OutboxStatus",
     "Quarantine",
     "RawPayload",
+    "SyncCursor",
     "Team",
     "agent_teams",
     "utcnow",

@@ -80,3 +80,14 @@ class Quarantine(Base):
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SyncCursor(Base):
+    """How far a poller got through an outside source (an IMAP mailbox's UIDVALIDITY and last UID), so a restart
+    neither repeats nor skips anything."""
+
+    __tablename__ = "sync_cursors"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    position: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -99,6 +99,12 @@ def upgrade() -> None:
     sa.Column('stored_at', UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('sha256', name=op.f('pk_raw_payloads'))
     )
+    op.create_table('sync_cursors',
+    sa.Column('key', sa.String(length=400), nullable=False),
+    sa.Column('position', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('updated_at', UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_sync_cursors'))
+    )
     op.create_table('teams',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
@@ -312,6 +318,7 @@ def downgrade() -> None:
     op.drop_table('api_tokens')
     op.drop_table('agent_teams')
     op.drop_table('teams')
+    op.drop_table('sync_cursors')
     op.drop_table('raw_payloads')
     with op.batch_alter_table('quarantine', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_quarantine_raw_sha256'))
