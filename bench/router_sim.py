@@ -20,9 +20,11 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from _report import target
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._report import target
 from router import (
     AgentSnapshot,
     CapacityProfile,

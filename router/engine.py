@@ -147,7 +147,7 @@ class RoutingEngine(MatchingCore):
         return self._settle([] if decision is None else [decision])
 
     def restore_assignment(self, item: WorkItem, agent_id: int, now: float, started: bool = True) -> None:
-        """Rebuild state at start-up: a conversation already held by an agent."""
+        """Rebuild state at start-up: a conversation already held by an agent, who must be upserted first."""
         agent = self._agents[agent_id]
         offset = self.policy.offsets.total(item.tier, item.boosts)
         status = ConversationStatus.STARTED if started else ConversationStatus.ASSIGNED

@@ -34,9 +34,11 @@ NO_BOOSTS = Boosts()
 
 
 def _default_tier_offsets() -> dict[Tier, float]:
-    # Sized against a contact-centre wait of tens of seconds: platinum jumps anyone who has waited under two
-    # minutes, which in practice is the whole queue, while bronze is never held back more than that.
-    return {Tier.PLATINUM: 120.0, Tier.GOLD: 45.0, Tier.SILVER: 15.0, Tier.BRONZE: 0.0}
+    # Sized against a contact-centre wait of tens of seconds with busy spells of minutes: platinum jumps anyone
+    # who has waited under five minutes, so even in a busy spell it is answered by the next free agent, while
+    # bronze is never overtaken by someone who arrived more than five minutes after it. Gold and silver sit
+    # between so that a silver customer is not made to wait much beyond first-come-first-served.
+    return {Tier.PLATINUM: 300.0, Tier.GOLD: 90.0, Tier.SILVER: 20.0, Tier.BRONZE: 0.0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +51,7 @@ class PriorityOffsets:
     at_risk_customer: float = 45.0
     sla_at_risk: float = 90.0
     key_account: float = 60.0
-    max_total: float = 300.0
+    max_total: float = 600.0
 
     def total(self, tier: Tier, boosts: Boosts) -> float:
         offset = self.tier.get(tier, 0.0)

@@ -61,9 +61,14 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     settings = _settings_or_exit()
+    from inbox.crypto.keyring import KeyringError
     from workers.serve import serve
 
-    asyncio.run(serve(settings, host=args.host, port=args.port))
+    try:
+        asyncio.run(serve(settings, host=args.host, port=args.port))
+    except KeyringError as error:
+        print(f"Not started: the encryption keys do not fit the store:\n{error}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -106,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_parsers(commands)
     commands.choices["user"].set_defaults(run=_user)
+    from workers.privacy_cli import add_parsers as add_privacy_parsers
+
+    add_privacy_parsers(commands, _settings_or_exit)
     return parser
 
 

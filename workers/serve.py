@@ -17,8 +17,12 @@ from workers.webhooks import channel_routes
 async def serve(settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
     ctx = build_context(settings)
     # A missing or wrong encryption key stops the start here, before anything is read or sealed.
-    await require_usable_keys(ctx.store)
-    await do_register_primary_key(ctx.store)
+    try:
+        await require_usable_keys(ctx.store)
+        await do_register_primary_key(ctx.store)
+    except BaseException:
+        await close_context(ctx)
+        raise
     # Every channel's inbound messages are announced on the bus, so the agents' inbox updates live.
     sink = PublishingSink(StoreSink(ctx.store, ctx.blobs, settings), process_bus(settings))
     processing: list[JobProcessing] = []
@@ -44,6 +48,8 @@ async def serve(settings: Settings, *, host: str | None = None, port: int | None
         host=host or settings.web.host,
         port=port or settings.web.port,
         proxy_headers=True,
+        # Chat frames are small and many: compressing each costs more CPU than it saves in bandwidth.
+        ws_per_message_deflate=False,
         log_level="info",
     )
     await uvicorn.Server(config).serve()

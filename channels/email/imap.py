@@ -127,11 +127,12 @@ class ImapPoller:
         if client is None:
             return
         try:
-            if client.has_pending_idle():
-                client.idle_done()
-            await asyncio.wait_for(client.logout(), self._config.timeout_seconds)
-        except (OSError, TimeoutError, aioimaplib.AioImapException):
+            # An IDLE in progress was already ended (DONE) by the wait it belonged to; LOGOUT queues behind it.
+            await asyncio.wait_for(self._command(client.logout(), "LOGOUT"), self._config.timeout_seconds)
+        except (OSError, TimeoutError, ImapError, aioimaplib.AioImapException):
             pass
+        finally:
+            _close_transport(client)
 
     async def _connected(self) -> aioimaplib.IMAP4:
         if self._client is not None:
@@ -264,8 +265,8 @@ class ImapPoller:
 
     async def _drop(self) -> None:
         client, self._client = self._client, None
-        if client is not None and client.protocol is not None and client.protocol.transport is not None:
-            client.protocol.transport.close()
+        if client is not None:
+            _close_transport(client)
 
     def _backoff(self, failures: int) -> float:
         ceiling = min(
@@ -274,6 +275,12 @@ class ImapPoller:
         )
         # Jitter keeps many pollers from reconnecting to a recovering server in lockstep.
         return ceiling * random.uniform(0.5, 1.0)
+
+
+def _close_transport(client: aioimaplib.IMAP4) -> None:
+    protocol = client.protocol
+    if protocol is not None and protocol.transport is not None:
+        protocol.transport.close()
 
 
 def _check(response: aioimaplib.Response, command: str) -> aioimaplib.Response:

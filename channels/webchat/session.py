@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +67,8 @@ class VisitorSession:
         self.visitor = ""
         self.name: str | None = None
         self.typing = False
+        # Marks this socket's own echoes on the visitor's feed, which it has already answered with an ack.
+        self.tab = secrets.token_hex(6)
 
     async def run(self) -> None:
         hello = await self._hello()
@@ -140,7 +143,8 @@ class VisitorSession:
 
     async def _forward(self, stream: EventStream) -> None:
         while (event := await stream.get()) is not None:
-            await self.ws.send_json(dict(event))
+            if event.get("tab") != self.tab:
+                await self.ws.send_json(dict(event))
         # The feed ended (the bus lost its connection): closing makes the widget reconnect and resync.
         await self.ws.close(code=1012)
 
@@ -209,7 +213,7 @@ class VisitorSession:
         }
         # This tab hears it as an acknowledgement; the visitor's other tabs hear it through the bus.
         await self.ws.send_json({**event, "type": "ack"})
-        await self.edge.bus.publish(visitor_topic(self.visitor), event)
+        await self.edge.bus.publish(visitor_topic(self.visitor), {**event, "tab": self.tab})
 
     async def _typing(self, on: bool) -> None:
         if on != self.typing:

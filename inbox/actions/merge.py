@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import update
 
 from inbox import audit
+from inbox.crypto.masking import SENSITIVE_FIELDS
 from inbox.models import Contact, ContactIdentity, Conversation
 from inbox.store import Store
 
@@ -51,6 +52,9 @@ async def do_merge_contacts(
         for channel, given in (survivor.consent or {}).items():
             consent[channel] = given and consent.get(channel, True)
         survivor.consent = consent
+        for field in SENSITIVE_FIELDS:
+            if getattr(survivor, field) is None:
+                setattr(survivor, field, getattr(merged, field))
         survivor.custom_attributes = {
             **(merged.custom_attributes or {}),
             **(survivor.custom_attributes or {}),

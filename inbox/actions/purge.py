@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import Select, delete, func, select
 
@@ -92,7 +92,7 @@ async def do_purge(
 
 
 async def _count(run: _Run, report: PurgeReport) -> None:
-    async def rows(query: Select[Unpack[tuple[Any, ...]]]) -> int:
+    async def rows(query: Select[*tuple[Any, ...]]) -> int:
         async with run.store.read() as session:
             return int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
 

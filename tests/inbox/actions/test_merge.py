@@ -52,3 +52,25 @@ async def test_a_contact_cannot_be_merged_into_itself(ctx: JobContext) -> None:
         await do_merge_contacts(
             ctx.store, survivor_id=outcome.contact_id, merged_id=outcome.contact_id, actor_agent_id=None
         )
+
+
+async def test_a_merge_carries_sealed_fields_the_survivor_lacks(ctx: JobContext) -> None:
+    from tests.support.privacy import KEY_A, keyed_store
+
+    by_mail = await ingest(ctx, inbound(ChannelName.EMAIL, "e1@example.com"))
+    by_text = await ingest(ctx, inbound(ChannelName.SMS, "SM1"))
+    async with keyed_store(ctx.settings, KEY_A) as store:
+        async with store.write() as session:
+            survivor = await session.get(Contact, by_mail.contact_id)
+            merged = await session.get(Contact, by_text.contact_id)
+            assert survivor is not None and merged is not None
+            survivor.health_notes = "vegetarian"
+            merged.health_notes = "vegan"
+            merged.id_document_number = "G1234567"
+        await do_merge_contacts(
+            store, survivor_id=by_mail.contact_id, merged_id=by_text.contact_id, actor_agent_id=None
+        )
+        async with store.read() as session:
+            kept = await session.get(Contact, by_mail.contact_id)
+    assert kept is not None
+    assert (kept.health_notes, kept.id_document_number) == ("vegetarian", "G1234567")
