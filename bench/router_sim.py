@@ -493,9 +493,11 @@ def bench_theory(hours: int, seed: int) -> list[Call]:
         f"ideal {ideal_abandoned:.2%}, "
         f"Erlang A {formula_abandon:.2%}; long-run estimate {abandon_estimate:.2%}"
     )
-    target("b1_mean_wait_error", abs(wait_estimate / formula_wait - 1.0) * 100, "<=", 5.0, "%", 2)
-    target("b1_service_level_error", abs(level_estimate - formula_level) * 100, "<=", 1.5, "pt", 2)
-    target("b1_abandonment_error", abs(abandon_estimate - formula_abandon) * 100, "<=", 0.3, "pt", 2)
+    # The targets judge the raw simulated figures against the formulas; the long-run estimates above are
+    # context for how much of any gap is sampling noise.
+    target("b1_mean_wait_error", abs(sim_wait / formula_wait - 1.0) * 100, "<=", 5.0, "%", 2)
+    target("b1_service_level_error", abs(sim_level - formula_level) * 100, "<=", 1.5, "pt", 2)
+    target("b1_abandonment_error", abs(abandoned - formula_abandon) * 100, "<=", 0.3, "pt", 2)
     return calls
 
 
@@ -564,7 +566,8 @@ def bench_value(hours: int, seed: int, fcfs_calls: Sequence[Call]) -> None:
     bound = max(offsets.tier.values()) - min(offsets.tier.values())
     target("b2_top_tier_mean_wait", statistics.fmean(valued[Tier.PLATINUM]), "<=", 2.0, "s", 2)
     target("b2_top_tier_p90_wait", percentile(valued[Tier.PLATINUM], 0.9), "<=", 6.0, "s", 2)
-    target("b2_overall_mean_wait_error", abs(estimate / formula_wait - 1.0) * 100, "<=", 5.0, "%", 2)
+    print(f"  overall mean wait {overall:.2f} s; long-run estimate {estimate:.2f} s; Erlang C {formula_wait:.2f} s")
+    target("b2_overall_mean_wait_error", abs(overall / formula_wait - 1.0) * 100, "<=", 5.0, "%", 2)
     ratio = percentile(valued[Tier.BRONZE], 0.9) / percentile(fcfs[Tier.BRONZE], 0.9)
     target("b2_bottom_tier_p90_vs_fcfs", ratio, "<=", 1.5, "x", 2)
     target("b2_overload_worst_wait_beyond_fcfs", excess, "<=", bound, "s", 1)

@@ -150,9 +150,13 @@ class VisitorSession:
 
     async def _receive_frames(self) -> None:
         while True:
-            text = await self.ws.receive_text()
+            message = await self.ws.receive()
+            if message["type"] == "websocket.disconnect":
+                raise WebSocketDisconnect(message.get("code", 1000))
+            text = message.get("text")
             try:
-                frame = json.loads(text)
+                # Binary frames are not part of the protocol; they are answered like unreadable text.
+                frame = json.loads(text) if text is not None else None
             except ValueError:
                 await self._error("bad_frame", "the message could not be read")
                 continue

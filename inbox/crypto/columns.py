@@ -8,6 +8,7 @@ nobody bound (a migration, a bare script) can read and write everything except s
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -65,15 +66,38 @@ class Sealed(TypeDecorator[T]):
     def from_text(self, text: str) -> T:
         raise NotImplementedError
 
-    def process_bind_param(self, value: T | None, dialect: Dialect) -> str | None:
-        if value is None:
-            return None
-        return protection_for(dialect).require_keyring().encrypt(self.to_text(value), self.purpose)
+    # The processors are built once per dialect (SQLAlchemy caches them), so the keys are looked up there and not
+    # for every value: sealing sits on the path of every customer read and write.
+    def bind_processor(self, dialect: Dialect) -> Callable[[T | None], Any]:
+        keyring, to_text = protection_for(dialect).keyring, self.to_text
+        seal = keyring.sealer(self.purpose) if keyring is not None else _refuse
+        inner = self.impl_instance.bind_processor(dialect)
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> T | None:
-        if value is None:
-            return None
-        return self.from_text(protection_for(dialect).require_keyring().decrypt(str(value), self.purpose))
+        def process(value: T | None) -> Any:
+            if value is None:
+                return None
+            token = seal(to_text(value))
+            return inner(token) if inner is not None else token
+
+        return process
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], T | None]:
+        keyring, from_text = protection_for(dialect).keyring, self.from_text
+        open_token = keyring.opener(self.purpose) if keyring is not None else _refuse
+        inner = self.impl_instance.result_processor(dialect, coltype)
+
+        def process(value: Any) -> T | None:
+            if inner is not None:
+                value = inner(value)
+            if value is None:
+                return None
+            return from_text(open_token(value))
+
+        return process
+
+
+def _refuse(_value: str) -> str:
+    raise KeysMissing("sensitive customer fields need HUB_PRIVACY__ENCRYPTION_KEYS; none is set")
 
 
 class SealedText(Sealed[str]):
@@ -113,32 +137,44 @@ class AttributesDocument(TypeDecorator[dict[str, Any]]):
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         return dialect.type_descriptor(JSONB() if dialect.name == "postgresql" else JSON())
 
-    def process_bind_param(self, value: dict[str, Any] | None, dialect: Dialect) -> dict[str, Any] | None:
-        if not value:
-            return value
+    def bind_processor(self, dialect: Dialect) -> Callable[[dict[str, Any] | None], Any]:
         protection = protection_for(dialect)
-        names = protection.sensitive_attributes.intersection(value)
-        if not names:
-            return value
-        keyring = protection.require_keyring()
-        sealed = dict(value)
-        for name in names:
-            if sealed[name] is not None:
-                text = _json_text(sealed[name])
-                sealed[name] = {SEALED_MARK: keyring.encrypt(text, attribute_purpose(name))}
-        return sealed
+        names, keyring = protection.sensitive_attributes, protection.keyring
+        sealers: dict[str, Callable[[str], str]] = {}
+        inner = self.impl_instance.bind_processor(dialect)
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> dict[str, Any] | None:
-        if not value:
-            return value  # type: ignore[no-any-return]
-        document: dict[str, Any] = value
-        if not any(is_sealed(item) for item in document.values()):
-            return document
-        keyring = protection_for(dialect).require_keyring()
-        return {
-            name: _json_value(keyring.decrypt(item[SEALED_MARK], attribute_purpose(name))) if is_sealed(item) else item
-            for name, item in document.items()
-        }
+        def seal(name: str, item: Any) -> dict[str, str]:
+            if name not in sealers:
+                sealers[name] = keyring.sealer(attribute_purpose(name)) if keyring is not None else _refuse
+            return {SEALED_MARK: sealers[name](_json_text(item))}
+
+        def process(value: dict[str, Any] | None) -> Any:
+            if value and not names.isdisjoint(value):
+                value = {
+                    name: seal(name, item) if name in names and item is not None else item
+                    for name, item in value.items()
+                }
+            return inner(value) if inner is not None else value
+
+        return process
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], dict[str, Any] | None]:
+        keyring = protection_for(dialect).keyring
+        openers: dict[str, Callable[[str], str]] = {}
+        inner = self.impl_instance.result_processor(dialect, coltype)
+
+        def open_item(name: str, item: dict[str, str]) -> Any:
+            if name not in openers:
+                openers[name] = keyring.opener(attribute_purpose(name)) if keyring is not None else _refuse
+            return _json_value(openers[name](item[SEALED_MARK]))
+
+        def process(value: Any) -> dict[str, Any] | None:
+            document: dict[str, Any] | None = inner(value) if inner is not None else value
+            if not document or not any(type(item) is dict for item in document.values()):
+                return document
+            return {name: open_item(name, item) if is_sealed(item) else item for name, item in document.items()}
+
+        return process
 
 
 def is_sealed(item: Any) -> bool:

@@ -69,7 +69,8 @@ class Bus(Protocol):
         ...
 
     async def listeners(self, topic: str) -> int:
-        """How many subscriptions, in every process, hear ``topic`` now."""
+        """Whether anyone hears ``topic`` now: 0 when nobody does, else a positive count (of subscriptions
+        in-process, of listening processes over Redis)."""
         ...
 
     async def aclose(self) -> None: ...

@@ -132,9 +132,7 @@ async def test_a_message_sent_twice_after_a_lost_ack_is_stored_once(ctx: JobCont
     assert len(await _stored(ctx)) == 1
 
 
-async def test_an_agent_reply_reaches_the_socket_and_the_delivery_is_recorded(
-    ctx: JobContext, jobs: JobDriver
-) -> None:
+async def test_an_agent_reply_reaches_the_socket_and_the_delivery_is_recorded(ctx: JobContext, jobs: JobDriver) -> None:
     await add_agent(ctx, presence="online")
     async with live_hub(ctx) as hub:
         agents = await hub.bus.subscribe(INBOX_TOPIC)
@@ -174,8 +172,10 @@ async def test_resuming_after_a_cursor_replays_only_what_was_missed(ctx: JobCont
         async with visitor(hub, token=token, after=replies[0].message_id) as back:
             assert [entry["text"] for entry in back.history] == ["sent while away"]
         async with visitor(hub, token=token) as reloaded:
-            assert [entry["text"] for entry in reloaded.history] == ["first", *[
-                "seen before the drop", "sent while away"]]
+            assert [entry["text"] for entry in reloaded.history] == [
+                "first",
+                *["seen before the drop", "sent while away"],
+            ]
 
 
 async def test_the_offline_form_keeps_the_email_and_answers_go_there(ctx: JobContext) -> None:
@@ -242,3 +242,34 @@ async def test_the_widget_script_is_served_small_and_cacheable(ctx: JobContext) 
     assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
     assert len(script.content) <= 30 * 1024
     assert style.status_code == 200 and b".launcher" in style.content
+
+
+async def test_an_image_is_stored_as_an_attachment_and_a_disguised_file_is_refused(ctx: JobContext) -> None:
+    import base64
+
+    from inbox.models import Attachment
+
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64).decode()
+    fake = base64.b64encode(b"MZ\x90\x00 not an image").decode()
+    async with live_hub(ctx) as hub, visitor(hub) as chat:
+        await chat.send({"type": "message", "cid": "f1", "text": "", "file": {"name": "receipt.png", "data": png}})
+        ack = await chat.receive_type("ack")
+        await chat.send({"type": "message", "cid": "f2", "file": {"name": "cat.png", "data": fake}})
+        error = await chat.receive_type("error")
+        assert chat.welcome["max_upload_bytes"] == hub.settings.webchat.max_upload_bytes
+    assert ack["files"] == ["receipt.png"]
+    assert error["code"] == "bad_type" and error["cid"] == "f2"
+    async with ctx.store.read() as session:
+        (stored,) = (await session.execute(select(Attachment))).scalars().all()
+    assert stored.content_type == "image/png" and stored.filename == "receipt.png"
+
+
+async def test_unreadable_frames_are_answered_and_the_chat_goes_on(ctx: JobContext) -> None:
+    async with live_hub(ctx) as hub, visitor(hub) as chat:
+        await chat.connection.send(b"\x00\x01binary")
+        assert (await chat.receive_type("error"))["code"] == "bad_frame"
+        await chat.connection.send("{not json")
+        assert (await chat.receive_type("error"))["code"] == "bad_frame"
+        await chat.send({"type": "launch-missiles"})
+        assert (await chat.receive_type("error"))["code"] == "bad_frame"
+        assert (await chat.say("ok1", "still here"))["text"] == "still here"

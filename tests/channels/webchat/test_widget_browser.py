@@ -166,9 +166,7 @@ async def test_the_offline_form_leads_to_an_answer_by_email(
 ) -> None:
     handler, port, client_tls = smtp_sink
     sender = SmtpSender(SmtpConfig(host="127.0.0.1", port=port, security=SmtpSecurity.TLS), tls_context=client_tls)
-    ctx.channels.register(
-        EmailChannel(ParseConfig(), ComposeConfig(from_address="support@shop.example"), sender)
-    )
+    ctx.channels.register(EmailChannel(ParseConfig(), ComposeConfig(from_address="support@shop.example"), sender))
     async with live_hub(ctx) as hub, chromium() as browser:
         hub.page_html["shop"] = page_with_widget(hub.base, INBOX)
         page = await browser.new_page(locale="en-US")

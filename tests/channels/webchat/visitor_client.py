@@ -12,6 +12,9 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from tests.channels.webchat.live_hub import LiveHub
 
+# A bound on waiting, so a missing event fails the test instead of hanging it.
+WAIT_SECONDS = 10.0
+
 
 class Visitor:
     def __init__(self, connection: ClientConnection) -> None:
@@ -22,24 +25,24 @@ class Visitor:
     async def send(self, frame: dict[str, Any]) -> None:
         await self.connection.send(json.dumps(frame))
 
-    async def receive(self, timeout: float = 10.0) -> dict[str, Any]:
-        data = await asyncio.wait_for(self.connection.recv(), timeout)
+    async def receive(self) -> dict[str, Any]:
+        data = await asyncio.wait_for(self.connection.recv(), WAIT_SECONDS)
         event = json.loads(data)
         assert isinstance(event, dict)
         return event
 
-    async def receive_type(self, kind: str, timeout: float = 10.0) -> dict[str, Any]:
+    async def receive_type(self, kind: str) -> dict[str, Any]:
         """The next event of ``kind``, skipping others (pongs, typing, echoes from the bus)."""
         while True:
-            event = await self.receive(timeout)
+            event = await self.receive()
             if event.get("type") == kind:
                 return event
 
-    async def reply(self, timeout: float = 10.0) -> dict[str, Any]:
+    async def reply(self) -> dict[str, Any]:
         """The next agent message; the echoes of the visitor's own messages (meant for their other tabs) are
         skipped."""
         while True:
-            event = await self.receive_type("message.created", timeout)
+            event = await self.receive_type("message.created")
             if event.get("dir") == "out":
                 return event
 
