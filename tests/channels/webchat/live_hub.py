@@ -36,11 +36,11 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def with_webchat(settings: Settings, origin: str, **section: object) -> Settings:
+def with_webchat(settings: Settings, origin: str, *, prechat: bool = False, **section: object) -> Settings:
     webchat = WebchatSection(
         secret_key=SecretStr(SIGNING_KEY),
         identity_secrets={INBOX: SecretStr(IDENTITY_SECRET)},
-        inboxes=[WebchatInbox(key=INBOX, name="Test shop", allowed_origins=[origin])],
+        inboxes=[WebchatInbox(key=INBOX, name="Test shop", allowed_origins=[origin], prechat_form=prechat)],
         **section,  # type: ignore[arg-type]
     )
     return settings.model_copy(update={"webchat": webchat})
@@ -105,10 +105,10 @@ def page_app(hub: LiveHub) -> Starlette:
 
 
 @contextlib.asynccontextmanager
-async def live_hub(ctx: JobContext, **section: object) -> AsyncIterator[LiveHub]:
+async def live_hub(ctx: JobContext, *, prechat: bool = False, **section: object) -> AsyncIterator[LiveHub]:
     page_port = free_port()
     origin = f"http://127.0.0.1:{page_port}"
-    settings = with_webchat(ctx.settings, origin, **section)
+    settings = with_webchat(ctx.settings, origin, prechat=prechat, **section)
     config = webchat_config(settings)
     assert config is not None
     bus = build_bus(settings)

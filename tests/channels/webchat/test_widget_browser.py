@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import trustme
@@ -19,7 +20,7 @@ from sqlalchemy import select
 from channels.email import ComposeConfig, EmailChannel, ParseConfig, SmtpConfig, SmtpSecurity, SmtpSender
 from channels.webchat import outbound_key
 from inbox.actions.reply import do_reply
-from inbox.models import Conversation, Message
+from inbox.models import Attachment, Contact, ContactIdentity, Conversation, Message
 from inbox.realtime import INBOX_TOPIC, Subscription
 from tests.channels.email.smtp_sink import SinkHandler, free_port
 from tests.channels.webchat.browser import ARTIFACTS, chromium, page_with_widget
@@ -191,3 +192,36 @@ async def test_the_offline_form_leads_to_an_answer_by_email(
     assert mail.recipients == ["mei@example.com"]
     assert b"Yes: reply with the new address." in mail.content
     await sender.aclose()
+
+
+async def test_the_pre_chat_form_and_an_image_upload(ctx: JobContext, tmp_path: Path) -> None:
+    await add_agent(ctx, presence="online")
+    picture = tmp_path / "receipt.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 128)
+    async with live_hub(ctx, prechat=True) as hub, chromium() as browser:
+        hub.page_html["shop"] = page_with_widget(hub.base, INBOX)
+        page = await browser.new_page(locale="en-US")
+        await page.goto(f"{hub.page_origin}/shop")
+        widget = page.locator(SHADOW)
+        await widget.get_by_role("button", name="Open chat").click()
+        prechat = widget.get_by_role("form")
+        await expect(prechat).to_contain_text("tell us who you are")
+        await prechat.get_by_label("Name").fill("Mei")
+        await prechat.get_by_label("Email").fill("mei@example.com")
+        await prechat.get_by_role("button", name="Start chat").click()
+        await expect(widget.get_by_role("form")).to_have_count(0)
+        await widget.locator("input[type=file]").set_input_files(str(picture))
+        sent = widget.locator("li.msg.visitor")
+        await expect(sent.locator(".file")).to_have_text("receipt.png")
+        await expect(sent.locator(".state")).to_have_text("Sent")
+        # Keyboard only: Escape closes the panel and gives the focus back to the launcher.
+        await widget.get_by_label("Type your message").press("Escape")
+        await expect(widget.get_by_role("dialog")).to_be_hidden()
+        await expect(widget.get_by_role("button", name="Open chat")).to_be_focused()
+    async with ctx.store.read() as session:
+        contact = (await session.execute(select(Contact))).scalar_one()
+        kinds = set((await session.execute(select(ContactIdentity.kind))).scalars())
+        (attachment,) = (await session.execute(select(Attachment))).scalars().all()
+    assert contact.name == "Mei" and kinds == {"webchat", "email"}
+    assert attachment.content_type == "image/png" and attachment.filename == "receipt.png"
+    assert contact.preferred_channel is None
