@@ -27,7 +27,8 @@ $(PRISM):
 	npm install --silent --no-audit --no-fund --prefix $(TOOLS) @stoplight/prism-cli@5.14.2
 
 test-deps: $(INSTALLED) $(PRISM)
-	scripts/system-packages.sh doveadm:dovecot-imapd /usr/bin/chromium:chromium
+	scripts/system-packages.sh doveadm:dovecot-imapd /usr/bin/chromium:chromium \
+	  /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core
 
 test: test-deps
 	scripts/run-tests.sh -q
