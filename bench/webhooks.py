@@ -227,8 +227,29 @@ async def stored_sms(dsn: str) -> int:
         await connection.close()
 
 
+def cpu_ticks(pids: list[int]) -> dict[int, int]:
+    """User plus system CPU ticks so far of each process that still exists (threads included)."""
+    ticks: dict[int, int] = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks[pid] = int(fields[11]) + int(fields[12])
+    return ticks
+
+
+def cpu_seconds(before: dict[int, int], after: dict[int, int]) -> float:
+    return sum(value - before.get(pid, 0) for pid, value in after.items()) / os.sysconf("SC_CLK_TCK")
+
+
+async def database_backends(admin: asyncpg.Connection, name: str) -> list[int]:
+    rows = await admin.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", name)
+    return [int(row["pid"]) for row in rows]
+
+
 class Tally:
-    """What the blocks of one server added up to."""
+    """What the blocks of one server added up to, including the CPU its processes spent on them."""
 
     def __init__(self, label: str) -> None:
         self.label = label
@@ -236,6 +257,13 @@ class Tally:
         self.seconds = 0.0
         self.latencies: list[float] = []
         self.failures: list[int] = []
+        self.server_cpu = 0.0
+        self.database_cpu = 0.0
+
+    def cpu_per_request(self) -> str:
+        server = self.server_cpu / self.count * 1000
+        database = self.database_cpu / self.count * 1000
+        return f"{server + database:.2f} ms (server process {server:.2f} ms + PostgreSQL {database:.2f} ms)"
 
     def add(self, count: int, result: dict[str, object], finished: float) -> None:
         latencies, failures = result["latencies"], result["failures"]
@@ -293,15 +321,23 @@ async def main(args: argparse.Namespace) -> int:
             # Blocks alternate between the two servers, so a change in the machine's other load during the run
             # falls on both alike.
             posted = args.warmup
+            hub_pid, bare_pid = servers[0].pid, servers[1].pid
             for first in range(0, args.requests, args.block):
                 count = min(args.block, args.requests - first)
+                before = cpu_ticks([bare_pid])
                 answered = await load(bare_url, BARE_PATH, count, first, "m", args)
+                bare.server_cpu += cpu_seconds(before, cpu_ticks([bare_pid]))
                 bare.add(count, answered, float(str(answered["ended"])))
+                backends = await database_backends(admin, name)
+                before_server, before_database = cpu_ticks([hub_pid]), cpu_ticks(backends)
                 result = await load(hub_url, INBOUND_PATH, count, first, "m", args)
                 posted += count
                 stored, finished = await until_stored(dsn, posted, float(str(result["ended"])))
                 if stored != posted:
                     raise SystemExit(f"lost webhooks: {posted - stored} answered but not stored")
+                hub.server_cpu += cpu_seconds(before_server, cpu_ticks([hub_pid]))
+                backends = await database_backends(admin, name)
+                hub.database_cpu += cpu_seconds(before_database, cpu_ticks(backends))
                 hub.add(count, result, finished)
             print(f"hub: stored {stored} of {posted} posted messages (warm-up included); lost 0", flush=True)
     finally:
@@ -317,6 +353,9 @@ async def main(args: argparse.Namespace) -> int:
     hub_run, bare_run = hub.measured(), bare.measured()
     print(hub_run.describe("stored messages"))
     print(bare_run.describe("requests"))
+    # The load generator shares the CPUs, so the rates above are bounded by the clients as much as by the
+    # servers; the CPU each server side spent per request says what the hub's own work costs.
+    print(f"server-side CPU per request: hub {hub.cpu_per_request()}; bare {bare.cpu_per_request()}")
     ratio = hub_run.rate / bare_run.rate
     print(f"ratio hub/bare: {ratio:.3f}")
     passed = target("webhooks_ratio", ratio, ">=", 0.5)
@@ -329,7 +368,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--block", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=32)
+    # httpx spends more CPU per request as its pool grows; a few connections per client process load the
+    # servers hardest on a small machine.
+    parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--url", default="")

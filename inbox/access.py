@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inbox.models import Agent, Contact, Conversation, agent_teams
+from inbox.models import Agent, Attachment, Contact, Conversation, Message, agent_teams
 
 ROLE_AGENT = "agent"
 ROLE_SUPERVISOR = "supervisor"
@@ -89,3 +89,14 @@ async def visible_contact(session: AsyncSession, viewer: Viewer, contact_id: int
         select(Conversation.id).where(Conversation.contact_id == contact_id, conversation_scope(viewer)).limit(1)
     )
     return contact if reachable.scalar_one_or_none() is not None else None
+
+
+async def visible_attachment(session: AsyncSession, viewer: Viewer, attachment_id: int) -> Attachment | None:
+    """An attachment is as visible as the conversation its message belongs to."""
+    result = await session.execute(
+        select(Attachment)
+        .join(Message, Message.id == Attachment.message_id)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(Attachment.id == attachment_id, conversation_scope(viewer))
+    )
+    return result.scalar_one_or_none()

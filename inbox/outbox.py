@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inbox.models import OutboxJob, utcnow
+from inbox.models import OutboxJob, OutboxStatus, utcnow
 from inbox.upsert import insert_if_absent
 
 
@@ -37,3 +39,17 @@ async def enqueue(
     )
     session.info["queued_jobs"] = True
     return created is not None
+
+
+async def queue_drain(session: AsyncSession, reason: str) -> bool:
+    """Ask for the waiting queue to be drained because capacity freed (``reason`` says how). One pending drain
+    serves every call made before it runs, so a burst of resolutions queues one; once it has started, a new
+    call queues another, since the freed capacity may come after the drain looked."""
+    pending = await session.execute(
+        select(OutboxJob.id)
+        .where(OutboxJob.job == "drain", OutboxJob.status == OutboxStatus.PENDING.value)
+        .limit(1)
+    )
+    if pending.scalar_one_or_none() is not None:
+        return False
+    return await enqueue(session, "drain", f"drain:{uuid.uuid4().hex}", {"reason": reason})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -31,22 +32,20 @@ def _tier(value: str) -> Tier:
         return Tier.BRONZE
 
 
-async def agent_snapshots(session: AsyncSession) -> list[AgentSnapshot]:
-    agents = (
-        (
-            await session.execute(
-                select(Agent).where(Agent.active.is_(True)).options(selectinload(Agent.teams))
-            )
-        )
-        .scalars()
-        .all()
-    )
-    load: dict[int, dict[str, int]] = defaultdict(dict)
-    held = await session.execute(
+async def agent_snapshots(session: AsyncSession, only: Collection[int] | None = None) -> list[AgentSnapshot]:
+    """Every active agent, or only those in ``only`` (a drain looks at the few agents it holds)."""
+    agents_query = select(Agent).where(Agent.active.is_(True)).options(selectinload(Agent.teams))
+    held_query = (
         select(Conversation.assignee_id, Conversation.channel, func.count())
         .where(Conversation.assignee_id.is_not(None), Conversation.status.in_(HELD_STATUSES))
         .group_by(Conversation.assignee_id, Conversation.channel)
     )
+    if only is not None:
+        agents_query = agents_query.where(Agent.id.in_(list(only)))
+        held_query = held_query.where(Conversation.assignee_id.in_(list(only)))
+    agents = (await session.execute(agents_query)).scalars().all()
+    load: dict[int, dict[str, int]] = defaultdict(dict)
+    held = await session.execute(held_query)
     for agent_id, channel, count in held.all():
         if agent_id is not None:
             load[agent_id][channel] = count

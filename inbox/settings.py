@@ -6,9 +6,10 @@ Secrets are accepted from the environment only; ``hub check`` reports one found 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -21,7 +22,18 @@ from pydantic_settings import (
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_FILE_VARIABLE = "HUB_SETTINGS_FILE"
 SECRET_KEYS = frozenset(
-    {"secret_key", "password", "auth_token", "api_key", "token", "encryption_keys", "identity_secrets"}
+    {
+        "secret_key",
+        "password",
+        "auth_token",
+        "api_key",
+        "token",
+        "encryption_keys",
+        "identity_secrets",
+        "smtp_password",
+        "imap_password",
+        "imap_passwords",
+    }
 )
 
 
@@ -113,6 +125,8 @@ class ScheduleSection(BaseModel):
     """How often the periodic jobs run, in seconds; 0 turns one off."""
 
     recompute_values_seconds: int = Field(default=3600, ge=0)
+    # A drain is queued whenever capacity frees; this one catches what a missed trigger would leave waiting.
+    drain_queue_seconds: int = Field(default=60, ge=0)
 
 
 class TwilioSection(BaseModel):
@@ -172,6 +186,89 @@ class WebchatSection(BaseModel):
         return bool(self.secret_key and self.secret_key.get_secret_value() and self.inboxes)
 
 
+class EmailMailbox(BaseModel):
+    """One IMAP mailbox the hub reads; its password is HUB_EMAIL__IMAP_PASSWORDS['<name>'] or, failing that,
+    HUB_EMAIL__IMAP_PASSWORD."""
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    # The address customers write to; mail sent to it names it as the message's recipient.
+    address: str = ""
+    host: str = Field(min_length=1)
+    port: int = Field(default=993, ge=1, le=65535)
+    security: Literal["tls", "starttls", "none"] = "tls"
+    username: str = Field(min_length=1)
+    mailbox: str = "INBOX"
+    after_fetch: Literal["seen", "move"] = "seen"
+    move_to: str = "Processed"
+    batch_size: int = Field(default=50, ge=1, le=200)
+    use_idle: bool = True
+    poll_interval_seconds: float = Field(default=60.0, gt=0)
+
+
+class EmailSection(BaseModel):
+    """Email in (IMAP) and out (SMTP); on when ``from_address`` and ``smtp_host`` are set. Passwords come from
+    the environment only: HUB_EMAIL__SMTP_PASSWORD, HUB_EMAIL__IMAP_PASSWORD (shared by every mailbox) and
+    HUB_EMAIL__IMAP_PASSWORDS, a JSON object ``{"<mailbox name>": "<password>"}`` for mailboxes that differ."""
+
+    from_address: str = ""
+    from_name: str = ""
+    # The domain of the Message-IDs we mint; empty: the domain of ``from_address``.
+    message_id_domain: str = ""
+    # Replies are asked for at reply+<token>@reply_domain; empty: no per-conversation reply address.
+    reply_domain: str = ""
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: SecretStr | None = None
+    smtp_pool_size: int = Field(default=4, ge=1, le=100)
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    # A CA bundle for mail servers with private certificates; empty: the system's trust store.
+    ca_file: str = ""
+    imap_password: SecretStr | None = None
+    imap_passwords: dict[str, SecretStr] = Field(default_factory=dict)
+    mailboxes: list[EmailMailbox] = Field(default_factory=list)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.from_address and self.smtp_host)
+
+    def imap_password_for(self, mailbox: EmailMailbox) -> str:
+        secret = self.imap_passwords.get(mailbox.name) or self.imap_password
+        return secret.get_secret_value() if secret is not None else ""
+
+
+class FaxSection(BaseModel):
+    """Fax through fax-to-email gateways; on when email is on and a gateway sender is listed."""
+
+    # Full addresses (fax@gw.example) or domains (gw.example) whose mail is a received fax or a fax status.
+    gateway_senders: list[str] = Field(default_factory=list)
+    # Built-in patterns for the caller's number: "hylafax", "hosted"; tried after ``number_patterns``.
+    presets: list[Literal["hylafax", "hosted"]] = Field(default=["hylafax", "hosted"])
+    # Extra regular expressions with a named group "number", tried on the subject, then on each body line.
+    number_patterns: list[str] = Field(default_factory=list)
+    # Where an outbound fax is mailed: {number} is the E.164 number without "+", {e164} with it.
+    gateway_address_pattern: str = "{number}@fax.example.net"
+    # Printed on the cover line of outbound faxes; empty: the hub's name.
+    business_name: str = ""
+
+    @field_validator("number_patterns")
+    @classmethod
+    def _patterns_with_number(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                compiled = re.compile(pattern)
+            except re.error as error:
+                raise ValueError(f"{pattern!r} is not a regular expression: {error}") from None
+            if "number" not in compiled.groupindex:
+                raise ValueError(f"{pattern!r} has no group named 'number'")
+        return value
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.gateway_senders)
+
+
 class WebSection(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -220,6 +317,8 @@ class Settings(BaseSettings):
     twilio: TwilioSection = TwilioSection()
     webchat: WebchatSection = WebchatSection()
     web: WebSection = WebSection()
+    email: EmailSection = EmailSection()
+    fax: FaxSection = FaxSection()
     privacy: PrivacySection = PrivacySection()
 
     @classmethod

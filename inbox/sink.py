@@ -10,6 +10,7 @@ from inbox.actions.ingest import IngestOutcome, IngestRejected
 from inbox.actions.quarantine import do_quarantine
 from inbox.blobs import BlobStore
 from inbox.ingest_batcher import IngestBatcher
+from inbox.senderless import senderless_reason, with_placeholder_sender
 from inbox.settings import Settings
 from inbox.store import Store
 
@@ -28,6 +29,10 @@ class StoreSink:
         await self.ingest_with_outcome(message)
 
     async def ingest_with_outcome(self, message: InboundMessage) -> IngestOutcome | None:
+        message = with_placeholder_sender(message)
+        if (reason := senderless_reason(message)) is not None:
+            await self.quarantine(message.channel, message.raw or repr(message).encode(), reason)
+            return None
         try:
             return await self.batcher.submit(message)
         except IngestRejected as rejected:

@@ -12,11 +12,14 @@ from arq.worker import Function, Worker, func
 from channels.registry import ChannelRegistry
 from inbox.actions.jobs import do_begin_attempt, do_bury_job, do_finish_job, do_schedule_retry
 from inbox.crypto.key_check import require_usable_keys
+from inbox.realtime import PublishingSink, process_bus
 from inbox.settings import Settings
+from inbox.sink import StoreSink
 from workers.composition import build_context, close_context
 from workers.context import JobContext
 from workers.execute import Verdict, execute
 from workers.jobs import job_table
+from workers.mail_polling import start_mail_polling
 from workers.relay import ARQ_FUNCTION, OutboxRelay
 from workers.schedule import Scheduler
 
@@ -57,8 +60,14 @@ def worker_options(
             ctx["relay"].start()
             ctx["scheduler"] = Scheduler(hub.store, settings)
             ctx["scheduler"].start()
+            ctx["sink"] = PublishingSink(StoreSink(hub.store, hub.blobs, settings), process_bus(settings))
+            ctx["mail"] = start_mail_polling(settings, hub.store, ctx["sink"])
 
     async def shutdown(ctx: dict[str, Any]) -> None:
+        if ctx.get("mail") is not None:
+            await ctx["mail"].stop()
+        if "sink" in ctx:
+            await ctx["sink"].close()
         if "scheduler" in ctx:
             await ctx["scheduler"].stop()
         if "relay" in ctx:

@@ -7,6 +7,7 @@ from channels.registry import ChannelRegistry
 from channels.sms import SmsChannel
 from channels.twilio_config import TwilioConfig, VoiceConfig
 from inbox.settings import Settings
+from workers.email_setup import email_channel, fax_channel
 from workers.webchat_setup import webchat_channel, webchat_config
 
 
@@ -42,6 +43,9 @@ def register_configured_channels(registry: ChannelRegistry, settings: Settings) 
     if twilio is not None:
         registry.register(SmsChannel(twilio))
         registry.register(PhoneChannel(twilio))
+    for adapter in (email_channel(settings), fax_channel(settings)):
+        if adapter is not None:
+            registry.register(adapter)
     webchat = webchat_config(settings)
     if webchat is not None:
         registry.register(webchat_channel(settings, webchat))

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
 
+from channels.base import InboundSink
 from channels.registry import ChannelRegistry
 from inbox.blobs import BlobStore
 from inbox.settings import Settings
 from inbox.store import Store
 from workers.context import JobContext
 from workers.embedded import EmbeddedRunner
+from workers.mail_polling import MailPolling, start_mail_polling
 from workers.relay import OutboxRelay
 from workers.retry import RetryPolicy
 from workers.schedule import Scheduler
@@ -53,8 +55,11 @@ class JobProcessing:
     relay: OutboxRelay | None = None
     redis: ArqRedis | None = None
     scheduler: Scheduler | None = None
+    mail: MailPolling | None = None
 
     async def stop(self) -> None:
+        if self.mail is not None:
+            await self.mail.stop()
         if self.scheduler is not None:
             await self.scheduler.stop()
         if self.runner is not None:
@@ -65,7 +70,8 @@ class JobProcessing:
             await self.redis.aclose()
 
 
-async def start_job_processing(ctx: JobContext) -> JobProcessing:
+async def start_job_processing(ctx: JobContext, sink: InboundSink | None = None) -> JobProcessing:
+    """With a ``sink``, the process that runs jobs here also reads the mailboxes (with arq, ``hub worker`` does)."""
     scheduler = Scheduler(ctx.store, ctx.settings)
     scheduler.start()
     if ctx.settings.jobs.uses_arq:
@@ -75,4 +81,5 @@ async def start_job_processing(ctx: JobContext) -> JobProcessing:
         return JobProcessing(relay=relay, redis=redis, scheduler=scheduler)
     runner = EmbeddedRunner(ctx)
     runner.start()
-    return JobProcessing(runner=runner, scheduler=scheduler)
+    mail = start_mail_polling(ctx.settings, ctx.store, sink) if sink is not None else None
+    return JobProcessing(runner=runner, scheduler=scheduler, mail=mail)

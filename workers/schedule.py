@@ -32,7 +32,10 @@ class Periodic:
 
 
 def periodic_jobs(settings: Settings) -> list[Periodic]:
-    wanted = [Periodic("recompute_values", settings.schedule.recompute_values_seconds)]
+    wanted = [
+        Periodic("recompute_values", settings.schedule.recompute_values_seconds),
+        Periodic("drain", settings.schedule.drain_queue_seconds, {"reason": "scheduled"}),
+    ]
     return [job for job in wanted if job.every_seconds > 0]
 
 

@@ -28,7 +28,7 @@ async def serve(settings: Settings, *, host: str | None = None, port: int | None
     processing: list[JobProcessing] = []
 
     async def start_jobs() -> None:
-        processing.append(await start_job_processing(ctx))
+        processing.append(await start_job_processing(ctx, sink))
 
     async def stop_jobs() -> None:
         for item in processing:

@@ -192,12 +192,17 @@ class ImapPoller:
         uid_set = ",".join(str(uid) for uid in uids)
         # BODY.PEEK leaves \Seen alone: the flag is set only once the hub holds the message.
         response = await self._command(client.uid("fetch", uid_set, "(UID BODY.PEEK[])"), "UID FETCH")
+        fetched = _fetched_messages(response.lines)
+        # Handed over together, so a sink that commits in groups stores the whole batch in one transaction.
+        outcomes = await asyncio.gather(*(self._handler(raw) for _, raw in fetched), return_exceptions=True)
         done: list[int] = []
-        for uid, raw in _fetched_messages(response.lines):
-            try:
-                await self._handler(raw)
-            except Exception:
-                log.exception("handing over IMAP message %s of %s failed", uid, self.key)
+        for (uid, _), outcome in zip(fetched, outcomes, strict=True):
+            if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
+                raise outcome
+            if isinstance(outcome, Exception):
+                log.error("handing over IMAP message %s of %s failed", uid, self.key, exc_info=outcome)
+                # Only the unbroken run before the failure counts: the checkpoint must never pass a message
+                # the hub does not hold. Later ones are handed over again next round, which the store absorbs.
                 break
             done.append(uid)
         return done

@@ -128,13 +128,9 @@ async def _reseal_table(
                 await _write_back(session, raw, sealed, changed)
 
 
-async def _write_back(
-    session: AsyncSession, raw: TableClause, sealed: SealedTable, rows: list[dict[str, Any]]
-) -> None:
+async def _write_back(session: AsyncSession, raw: TableClause, sealed: SealedTable, rows: list[dict[str, Any]]) -> None:
     names = (*sealed.sealed, *sealed.documents)
-    statement = (
-        update(raw).where(raw.c[sealed.key] == bindparam("row_key")).values({n: bindparam(n) for n in names})
-    )
+    statement = update(raw).where(raw.c[sealed.key] == bindparam("row_key")).values({n: bindparam(n) for n in names})
     await session.execute(statement, [{"row_key": row[sealed.key], **{n: row[n] for n in names}} for row in rows])
 
 

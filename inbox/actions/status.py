@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from inbox import audit
+from inbox import audit, outbox
 from inbox.models import Conversation, ConversationStatus, utcnow
 from inbox.store import Store
 
@@ -51,4 +51,7 @@ async def do_set_status(
             after=wanted.value,
             snoozed_until=until.isoformat() if until else None,
         )
+        if before == ConversationStatus.OPEN.value and conversation.assignee_id is not None:
+            # Only open conversations occupy an agent, so this one leaving "open" frees capacity.
+            await outbox.queue_drain(session, f"conversation {conversation.id} {wanted.value}")
         return True

@@ -8,7 +8,7 @@ unreadable data.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from inbox.crypto.keyring import Keyring, KeyringError
 from inbox.models import EncryptionKey
@@ -25,6 +25,12 @@ def check_value(keyring: Keyring) -> str:
 async def key_problems(store: Store) -> list[str]:
     keyring = store.protection.keyring
     async with store.read() as session:
+        # A store not migrated yet (`hub check` runs before `hub migrate` on a first start) has sealed nothing.
+        migrated = await session.run_sync(
+            lambda sync: inspect(sync.connection()).has_table(EncryptionKey.__tablename__)
+        )
+        if not migrated:
+            return []
         rows = (await session.execute(select(EncryptionKey).where(EncryptionKey.retired_at.is_(None)))).scalars()
         in_use = list(rows)
     if not in_use:

@@ -1,6 +1,6 @@
 """The keys sensitive fields are sealed with: AES-256-GCM, newest key first, each token naming its key.
 
-A token reads ``hub1:<key id>:<nonce + ciphertext + tag, base64url>``. The key id is derived from the key itself,
+A token reads ``hub1:<key id>:<nonce + ciphertext + tag, base64>``. The key id is derived from the key itself,
 so the configuration holds nothing but the keys, and a value sealed with a key that is not configured is recognised
 as such instead of failing as garbage. The column's purpose (``contacts.income``) is bound in as associated data:
 a token copied into another column does not open there.
@@ -79,11 +79,11 @@ def token_key_id(token: str) -> str:
     return _split(token)[1]
 
 
-def _split(token: str) -> tuple[str, str, str]:
+def _split(token: str) -> list[str]:
     parts = token.split(":", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         raise DecryptionFailed("not an encrypted value")
-    return parts[0], parts[1], parts[2]
+    return parts
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,8 @@ class Keyring:
 
         def seal(plaintext: str) -> str:
             nonce = os.urandom(NONCE_BYTES)
-            return head + _b64encode(nonce + cipher.encrypt(nonce, plaintext.encode("utf-8"), associated))
+            sealed = nonce + cipher.encrypt(nonce, plaintext.encode("utf-8"), associated)
+            return head + binascii.b2a_base64(sealed, newline=False).decode("ascii")
 
         return seal
 
@@ -123,12 +124,14 @@ class Keyring:
         ciphers, associated = self.ciphers, purpose.encode()
 
         def open_token(token: str) -> str:
-            _, kid, body = _split(token)
+            prefix, kid, body = token.split(":", 2) if token.count(":") == 2 else ("", "", "")
             cipher = ciphers.get(kid)
             if cipher is None:
+                if prefix != TOKEN_PREFIX:
+                    raise DecryptionFailed(f"not a sealed value ({purpose})")
                 raise UnknownKey(f"a value is sealed with key {kid}, which is not configured")
             try:
-                data = _b64decode(body)
+                data = binascii.a2b_base64(body)
                 opened = cipher.decrypt(data[:NONCE_BYTES], data[NONCE_BYTES:], associated)
             except (InvalidTag, binascii.Error, ValueError) as error:
                 raise DecryptionFailed(f"a value sealed with key {kid} does not authenticate ({purpose})") from error

@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 from inbox.blobs import BlobStore
 from inbox.settings import Settings
 from inbox.store import Store
-from inbox.web import api, api_directory, auth, openapi, pages_conversation, pages_inbox
+from inbox.web import api, api_directory, attachments, auth, openapi, pages_conversation, pages_inbox
 from inbox.web.auth_gate import AuthGate
 from inbox.web.channel_paths import ChannelPaths
 from inbox.web.errors import http_error
@@ -78,6 +78,7 @@ def create_app(
         *auth.routes,
         *pages_inbox.routes,
         *pages_conversation.routes,
+        *attachments.routes,
         *api.routes,
         *api_directory.routes,
         *openapi.routes,
@@ -104,7 +105,8 @@ def create_app(
     )
     app.state.settings = settings
     app.state.store = store
-    app.state.blobs = blobs
+    # The same folder the job processes use, unless the caller hands its own store.
+    app.state.blobs = blobs if blobs is not None else BlobStore(settings.data_dir / "blobs")
     app.state.templates = build_templates()
     app.state.login_limiter = login_limiter or LoginLimiter()
     return app

@@ -142,7 +142,11 @@
     panel.hidden = !open;
     launcher.setAttribute("aria-expanded", open ? "true" : "false");
     state.open = open; saveState();
-    if (open) { input.focus(); reportSeen(); } else { launcher.focus(); }
+    if (open) {
+      var field = formArea.querySelector("input,textarea");
+      (composer.hidden && field ? field : input).focus();
+      reportSeen();
+    } else { launcher.focus(); }
   }
   launcher.addEventListener("click", function () { setOpen(panel.hidden); });
   closeButton.addEventListener("click", function () { setOpen(false); });
@@ -303,6 +307,13 @@
   function offlineForm(w) {
     var intro = w.reason === "closed" ? t("offlineClosed") : t("offlineNoAgent");
     if (w.opens_at) intro += " " + t("opensAt", { t: new Date(w.opens_at).toLocaleString(lang) });
+    if (state.offlineEmail) {
+      // The address is already known: say where answers go, and let the visitor keep writing.
+      composer.hidden = false;
+      formArea.textContent = "";
+      formArea.appendChild(el("p", { "class": "card", text: intro + " " + t("saved", { e: state.offlineEmail }) }));
+      return;
+    }
     composer.hidden = true;
     showForm("offline", intro, [field(t("email"), "email", "email", true), field(t("name"), "text", "name", false),
       field(t("message"), "textarea", "text", true)], t("leave"), function (v) {
@@ -329,7 +340,9 @@
     switch (event.type) {
       case "welcome":
         welcome = event; attempts = 0;
-        state.token = event.token; state.visitor = event.visitor; saveState();
+        state.token = event.token; state.visitor = event.visitor;
+        if (event.online) delete state.offlineEmail;
+        saveState();
         statusLine.textContent = event.online ? t("online") : (event.reason === "closed" ? t("offlineClosed")
           : t("offlineNoAgent"));
         composer.hidden = !event.online;
@@ -352,6 +365,7 @@
         if (event.who === "agent") { typingLine.textContent = t("typing"); typingLine.hidden = !event.on; }
         break;
       case "email.saved":
+        if (event.offline) { state.offlineEmail = event.email; saveState(); composer.hidden = false; }
         formArea.textContent = "";
         formArea.appendChild(el("p", { "class": "card", text: t("saved", { e: event.email }) }));
         break;

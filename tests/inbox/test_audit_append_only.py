@@ -70,9 +70,7 @@ async def test_no_action_but_the_purge_updates_or_deletes_audit_rows(ctx: JobCon
             await do_record_contact_read(store, actor_agent_id=admin, contact_id=first.contact_id, via="web")
             await do_reveal_sensitive(store, first.contact_id, "id_document_number", admin)
             await do_reply(store, conversation_id=first.conversation_id, agent_id=admin, text="Done.")
-            await do_set_status(
-                store, conversation_id=first.conversation_id, status="resolved", actor_agent_id=admin
-            )
+            await do_set_status(store, conversation_id=first.conversation_id, status="resolved", actor_agent_id=admin)
             await do_quarantine(store, ctx.blobs, ctx.settings, "email", b"garbage", "unparseable")
             await do_rotate_keys(store, batch_size=10)
             await do_export_customer(store, ctx.blobs, first.contact_id, tmp_path / "c.zip", actor_agent_id=admin)

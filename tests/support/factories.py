@@ -49,16 +49,14 @@ async def add_agent(
 ) -> int:
     async with ctx.store.write() as session:
         teams = [Team(name=team)] if team else []
+        values: dict[str, Any] = {"skills": [], "languages": [], "capacity": {}, "schedule": {}}
+        values.update(fields)
         agent = Agent(
             name=name,
             email=f"{name.lower().replace(' ', '.')}@hub.example",
             presence=presence,
-            skills=[],
-            languages=[],
-            capacity={},
-            schedule={},
             teams=teams,
-            **fields,
+            **values,
         )
         session.add(agent)
         await session.flush()

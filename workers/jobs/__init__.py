@@ -24,11 +24,12 @@ class JobSpec:
 
 
 def job_table() -> dict[str, JobSpec]:
-    from workers.jobs import callback, media, purge, recompute_values, route, send
+    from workers.jobs import callback, drain, media, purge, recompute_values, route, send
 
     return {
         "send": JobSpec(send.run, send.on_exhausted),
         "route": JobSpec(route.run),
+        "drain": JobSpec(drain.run),
         "recompute_values": JobSpec(recompute_values.run),
         "media": JobSpec(media.run, media.on_exhausted),
         "callback": JobSpec(callback.run, callback.on_exhausted),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import replace
 from typing import Any
 
 from channels.base import (
@@ -14,9 +16,14 @@ from channels.base import (
 from channels.registry import UnknownChannel
 from inbox import queries
 from inbox.actions.delivery import do_mark_failed, do_mark_sending, do_mark_sent
+from inbox.actions.outbound_ids import do_reserve_external_id
 from inbox.models import Conversation, Message
 from inbox.reply_channel import IDENTITY_FOR_CHANNEL
 from workers.context import JobContext
+from workers.email_setup import message_id_domain
+
+# Channels whose network id is a Message-ID we choose, so a retry can repeat it.
+_CHOSEN_IDS = frozenset({ChannelName.EMAIL, ChannelName.FAX})
 
 
 async def run(ctx: JobContext, payload: dict[str, Any]) -> None:
@@ -32,6 +39,10 @@ async def run(ctx: JobContext, payload: dict[str, Any]) -> None:
         )
         return
     outbound = await _outbound_for(ctx, message)
+    if outbound.channel in _CHOSEN_IDS:
+        minted = f"{message.id}.{secrets.token_hex(10)}@{message_id_domain(ctx.settings.email)}"
+        hint = message.external_id or await do_reserve_external_id(ctx.store, message_id, minted)
+        outbound = replace(outbound, external_id_hint=hint)
     try:
         external_id = await adapter.send(outbound)
     except PermanentChannelError as error:
@@ -64,5 +75,12 @@ async def _outbound_for(ctx: JobContext, message: Message) -> OutboundMessage:
         in_reply_to=history[-1] if history else None,
         references=tuple(history[-20:]),
         cc=cc,
-        metadata={"conversation_id": str(conversation.id), "reply_token": conversation.reply_token},
+        metadata={
+            "conversation_id": str(conversation.id),
+            "reply_token": conversation.reply_token,
+            # The email adapter's name for it: Reply-To becomes reply+<token>@<reply domain>.
+            "conversation_token": conversation.reply_token,
+            # Printed in the email footer and on a fax's cover line; the subject token form threads replies.
+            "reference": f"[#{conversation.id}]",
+        },
     )

@@ -106,9 +106,7 @@ async def test_a_token_copied_into_another_column_does_not_open(ctx: JobContext)
     async with keyed_store(ctx.settings, KEY_A) as store:
         contact_id = await _add_customer(store)
         async with store.write() as session:
-            await session.execute(
-                text("UPDATE contacts SET health_notes = income WHERE id = :id"), {"id": contact_id}
-            )
+            await session.execute(text("UPDATE contacts SET health_notes = income WHERE id = :id"), {"id": contact_id})
         async with store.read() as session:
             with pytest.raises(DecryptionFailed):
                 await session.get(Contact, contact_id)

@@ -73,3 +73,9 @@ def test_hub_check_refuses_a_malformed_key_without_echoing_it() -> None:
     assert result.returncode == 2
     assert "privacy.encryption_keys" in result.stderr
     assert malformed not in result.stderr + result.stdout
+
+
+def test_hub_check_passes_on_a_store_not_yet_migrated(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    result = hub("check", env={"HUB_DATABASE__URL": url, "HUB_HUB__DATA_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr

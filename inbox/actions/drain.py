@@ -1,0 +1,150 @@
+"""Draining the waiting queue when capacity frees: the best waiting conversations onto agents with room.
+
+Each batch is one transaction: the best waiting conversations nobody else holds are locked, then a handful of
+free agents nobody else holds; ``router.decide`` places the conversations in priority order against those
+agents' snapshots, which are exact because the agents are locked and are updated as work is placed; the
+assignments, the agents' idle clocks and one "routing.decision" event per assignment are written together.
+Several drains can run side by side: they lock different rows and never wait for each other.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import case, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inbox import audit
+from inbox.free_agents import hold_agents, hold_free_agents
+from inbox.models import Agent, Conversation, ConversationStatus, utcnow
+from inbox.routing_snapshots import agent_snapshots
+from inbox.store import Store
+from inbox.waiting_queue import Waiting, claim_waiting
+from router import AgentSnapshot, Decision, RouterPolicy, decide
+
+BATCH_SIZE = 200
+AGENTS_PER_BATCH = 40
+
+
+@dataclass(slots=True)
+class DrainOutcome:
+    assigned: int = 0
+    batches: int = 0
+
+
+@dataclass(slots=True)
+class _Pass:
+    """What one drain call has learned so far, so that later batches look elsewhere."""
+
+    # Agents held in a batch that placed nothing on them: the queue's head does not fit them.
+    agents_tried: set[int] = field(default_factory=set)
+    # Conversations no free agent could take when every free agent was looked at.
+    passed_over: set[int] = field(default_factory=set)
+
+
+def _place(
+    waiting: Sequence[Waiting], agents: dict[int, AgentSnapshot], held: set[int], now: float, policy: RouterPolicy
+) -> list[Decision]:
+    """Decide each conversation in priority order, counting each placement against the agent at once."""
+    placed: list[Decision] = []
+    for entry in waiting:
+        decision = decide(entry.item, agents.values(), now, policy)
+        chosen = decision.agent_id
+        if chosen is None or chosen not in held:
+            # Nobody fits, or the one who should take it is being served by another transaction: it waits.
+            continue
+        agent = agents[chosen]
+        load = dict(agent.load)
+        load[entry.item.channel] = load.get(entry.item.channel, 0) + 1
+        agents[chosen] = dataclasses.replace(agent, load=load, available_since=now)
+        placed.append(decision)
+    return placed
+
+
+async def _write(session: AsyncSession, placed: Sequence[Decision], at: datetime) -> int:
+    targets = {decision.conversation_id: decision.agent_id for decision in placed}
+    result = await session.execute(
+        update(Conversation)
+        .where(
+            Conversation.id.in_(list(targets)),
+            Conversation.assignee_id.is_(None),
+            Conversation.status == ConversationStatus.OPEN.value,
+        )
+        .values(assignee_id=case(targets, value=Conversation.id))
+        .returning(Conversation.id)
+        .execution_options(synchronize_session=False)
+    )
+    done = set(result.scalars().all())
+    agents = sorted({d.agent_id for d in placed if d.agent_id is not None and d.conversation_id in done})
+    if agents:
+        await session.execute(
+            update(Agent).where(Agent.id.in_(agents)).values(idle_since=at).execution_options(synchronize_session=False)
+        )
+    for decision in placed:
+        if decision.conversation_id in done:
+            audit.record(
+                session,
+                "routing.decision",
+                conversation_id=decision.conversation_id,
+                agent_id=decision.agent_id,
+                assigned=True,
+                explanation=decision.to_dict(),
+                via="drain",
+            )
+    return len(done)
+
+
+async def _batch(
+    session: AsyncSession, dialect: str, policy: RouterPolicy, state: _Pass, batch_size: int, agents_per_batch: int
+) -> tuple[int, bool]:
+    """One batch; returns how many were assigned and whether there is any point in another."""
+    at = utcnow()
+    waiting = await claim_waiting(
+        session, limit=batch_size, offsets=policy.offsets, dialect=dialect, now=at, skip=state.passed_over
+    )
+    if not waiting:
+        return 0, False
+    free = await hold_free_agents(session, limit=agents_per_batch, skip=state.agents_tried)
+    preferred = {agent for entry in waiting for agent in entry.item.preferred_agents()} - set(free)
+    held = set(free) | set(await hold_agents(session, preferred))
+    if not held:
+        return 0, False
+    # The preferred agents someone else holds are still looked at: whether an owner is reachable decides how
+    # far the conversation's ring reaches.
+    agents = {snapshot.agent_id: snapshot for snapshot in await agent_snapshots(session, held | preferred)}
+    placed = _place(waiting, agents, held, at.timestamp(), policy)
+    assigned = await _write(session, placed, at) if placed else 0
+    used = {decision.agent_id for decision in placed}
+    idle = set(free) - {agent for agent in used if agent is not None}
+    state.agents_tried |= idle
+    if len(free) < agents_per_batch:
+        # Every free agent not already tried was held: what none of them could take will not move this call.
+        state.passed_over |= {entry.item.conversation_id for entry in waiting} - {d.conversation_id for d in placed}
+    return assigned, assigned > 0 or bool(idle) or len(free) < agents_per_batch
+
+
+async def do_drain_queue(
+    store: Store,
+    policy: RouterPolicy | None = None,
+    *,
+    batch_size: int = BATCH_SIZE,
+    agents_per_batch: int = AGENTS_PER_BATCH,
+    max_batches: int | None = None,
+) -> DrainOutcome:
+    """Assign waiting conversations, best first, until no free agent can take any of them. Each batch
+    commits on its own, so a long drain never holds many locks for long."""
+    policy = policy or RouterPolicy()
+    state = _Pass()
+    outcome = DrainOutcome()
+    while max_batches is None or outcome.batches < max_batches:
+        seen = (len(state.agents_tried), len(state.passed_over))
+        async with store.write() as session:
+            assigned, more = await _batch(session, store.dialect, policy, state, batch_size, agents_per_batch)
+        outcome.batches += 1
+        outcome.assigned += assigned
+        if not more or (assigned == 0 and seen == (len(state.agents_tried), len(state.passed_over))):
+            break
+    return outcome

@@ -1,0 +1,98 @@
+"""The waiting queue in the store: open, unassigned conversations, taken in the router's priority order.
+
+The order is the router's priority key (arrival minus the tier and boost offset). It is written once as SQL so
+that ``ORDER BY … LIMIT … FOR UPDATE SKIP LOCKED`` hands each of several drains the best rows nobody else holds;
+the claimed rows are then put in order again with ``router.priority_key`` itself, which stays the authority.
+Read-only apart from the row locks: an action decides what to do with the rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Float, case, cast, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from inbox.models import Contact, Conversation, ConversationStatus, Message
+from inbox.routing_snapshots import work_item
+from router import PriorityOffsets, RelationshipClass, WorkItem, priority_key
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    item: WorkItem
+    key: float
+
+
+def epoch_seconds(column: InstrumentedAttribute[datetime], dialect: str) -> ColumnElement[float]:
+    if dialect == "postgresql":
+        return cast(func.extract("epoch", column), Float)
+    # SQLite keeps timestamps as text; julianday reads it, and day 2440587.5 is the POSIX epoch.
+    return (func.julianday(column) - 2440587.5) * 86400.0
+
+
+def offset_sql(offsets: PriorityOffsets) -> ColumnElement[float]:
+    """``PriorityOffsets.total`` for a conversation row joined to its contact. Boosts the store does not know
+    (an SLA at risk) are not part of it, as ``work_item`` does not set them either."""
+    tier = case(
+        {name.name.lower(): float(seconds) for name, seconds in offsets.tier.items()},
+        value=Contact.tier,
+        else_=0.0,
+    )
+    total = (
+        tier
+        + case((Conversation.is_complaint.is_(True), offsets.open_complaint), else_=0.0)
+        + case(
+            (Contact.relationship_class == RelationshipClass.AT_RISK.value, offsets.at_risk_customer),
+            else_=0.0,
+        )
+        + case((Contact.is_key_account.is_(True), offsets.key_account), else_=0.0)
+    )
+    return case((total > offsets.max_total, literal(offsets.max_total)), else_=total)
+
+
+def _last_agent() -> ColumnElement[int | None]:
+    return (
+        select(Message.sender_agent_id)
+        .where(Message.conversation_id == Conversation.id, Message.sender_agent_id.is_not(None))
+        .order_by(Message.id.desc())
+        .limit(1)
+        .correlate(Conversation)
+        .scalar_subquery()
+    )
+
+
+async def claim_waiting(
+    session: AsyncSession,
+    *,
+    limit: int,
+    offsets: PriorityOffsets,
+    dialect: str,
+    now: datetime,
+    skip: Collection[int] = (),
+) -> list[Waiting]:
+    """Lock up to ``limit`` waiting conversations, best first, passing over rows another transaction holds
+    (PostgreSQL; SQLite has one writer at a time, so nothing is held). ``skip`` leaves out conversations the
+    caller has already found no agent for."""
+    key = epoch_seconds(Conversation.last_message_at, dialect) - offset_sql(offsets)
+    query = (
+        select(Conversation, Contact, _last_agent())
+        .join(Contact, Contact.id == Conversation.contact_id)
+        .where(Conversation.status == ConversationStatus.OPEN.value, Conversation.assignee_id.is_(None))
+        .order_by(key, Conversation.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=Conversation)
+    )
+    if skip:
+        query = query.where(Conversation.id.not_in(list(skip)))
+    rows = (await session.execute(query)).all()
+    return in_priority_order([work_item(row[0], row[1], row[2], now) for row in rows], offsets)
+
+
+def in_priority_order(items: Sequence[WorkItem], offsets: PriorityOffsets) -> list[Waiting]:
+    ranked = [Waiting(item, priority_key(item.arrived_at, item.tier, item.boosts, offsets)) for item in items]
+    ranked.sort(key=lambda waiting: (waiting.key, waiting.item.conversation_id))
+    return ranked
