@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Float, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, Float, Row, case, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from inbox.models import Contact, Conversation, ConversationStatus, Message
-from inbox.routing_snapshots import work_item
-from router import PriorityOffsets, RelationshipClass, WorkItem, priority_key
+from router import Boosts, PriorityOffsets, RelationshipClass, Tier, WorkItem, priority_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,13 +65,35 @@ def _last_agent() -> ColumnElement[int | None]:
     )
 
 
+_TIERS = {tier.name.lower(): tier for tier in Tier}
+
+
+def _item(row: Row[Any]) -> WorkItem:
+    """The same item ``routing_snapshots.work_item`` makes, from the few columns the claim reads: loading
+    whole rows (sealed customer fields included) would cost more than the decision."""
+    return WorkItem(
+        conversation_id=row.id,
+        channel=row.channel,
+        arrived_at=row.last_message_at.timestamp(),
+        tier=_TIERS.get(row.tier.lower(), Tier.BRONZE),
+        boosts=Boosts(
+            open_complaint=row.is_complaint,
+            at_risk_customer=row.relationship_class == RelationshipClass.AT_RISK.value,
+            key_account=row.is_key_account,
+        ),
+        owner_agent_id=row.owner_agent_id,
+        last_agent_id=row.last_agent_id,
+        team_id=row.team_id,
+        language=row.language,
+    )
+
+
 async def claim_waiting(
     session: AsyncSession,
     *,
     limit: int,
     offsets: PriorityOffsets,
     dialect: str,
-    now: datetime,
     skip: Collection[int] = (),
 ) -> list[Waiting]:
     """Lock up to ``limit`` waiting conversations, best first, passing over rows another transaction holds
@@ -79,7 +101,19 @@ async def claim_waiting(
     caller has already found no agent for."""
     key = epoch_seconds(Conversation.last_message_at, dialect) - offset_sql(offsets)
     query = (
-        select(Conversation, Contact, _last_agent())
+        select(
+            Conversation.id,
+            Conversation.channel,
+            Conversation.last_message_at,
+            Conversation.is_complaint,
+            Conversation.team_id,
+            Contact.tier,
+            Contact.relationship_class,
+            Contact.is_key_account,
+            Contact.owner_agent_id,
+            Contact.language,
+            _last_agent().label("last_agent_id"),
+        )
         .join(Contact, Contact.id == Conversation.contact_id)
         .where(Conversation.status == ConversationStatus.OPEN.value, Conversation.assignee_id.is_(None))
         .order_by(key, Conversation.id)
@@ -89,7 +123,7 @@ async def claim_waiting(
     if skip:
         query = query.where(Conversation.id.not_in(list(skip)))
     rows = (await session.execute(query)).all()
-    return in_priority_order([work_item(row[0], row[1], row[2], now) for row in rows], offsets)
+    return in_priority_order([_item(row) for row in rows], offsets)
 
 
 def in_priority_order(items: Sequence[WorkItem], offsets: PriorityOffsets) -> list[Waiting]:

@@ -104,10 +104,13 @@ class ImapPoller:
         else:
             # First run, or the server renumbered the mailbox: take what is still unprocessed there.
             last_uid = 0
+            # Taken before the search: mail arriving in between is then either found by the search or above
+            # this mark, never skipped by a checkpoint that jumped past it.
+            highest = await self._highest_uid(client)
             criteria = "UNSEEN" if self._config.after_fetch is AfterFetch.MARK_SEEN else "ALL"
             uids = await self._search(client, criteria)
             if not uids:
-                await self._checkpoints.set(self.key, Checkpoint(self._uidvalidity, await self._highest_uid(client)))
+                await self._checkpoints.set(self.key, Checkpoint(self._uidvalidity, highest))
         handed = 0
         size = max(1, min(self._config.batch_size, _MAX_BATCH))
         for start in range(0, len(uids), size):

@@ -1,15 +1,14 @@
 """Draining the waiting queue when capacity frees: the best waiting conversations onto agents with room.
 
 Each batch is one transaction: the best waiting conversations nobody else holds are locked, then a handful of
-free agents nobody else holds; ``router.decide`` places the conversations in priority order against those
-agents' snapshots, which are exact because the agents are locked and are updated as work is placed; the
-assignments, the agents' idle clocks and one "routing.decision" event per assignment are written together.
+free agents nobody else holds; the router's engine, loaded with just those agents (their loads are exact
+because they are locked), places the conversations in priority order; the assignments, the agents' idle clocks
+and one "routing.decision" event per assignment are written together.
 Several drains can run side by side: they lock different rows and never wait for each other.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,7 +22,7 @@ from inbox.models import Agent, Conversation, ConversationStatus, utcnow
 from inbox.routing_snapshots import agent_snapshots
 from inbox.store import Store
 from inbox.waiting_queue import Waiting, claim_waiting
-from router import AgentSnapshot, Decision, RouterPolicy, decide
+from router import AgentSnapshot, Decision, RouterPolicy, RoutingEngine, WorkItem
 
 BATCH_SIZE = 200
 AGENTS_PER_BATCH = 40
@@ -46,21 +45,28 @@ class _Pass:
 
 
 def _place(
-    waiting: Sequence[Waiting], agents: dict[int, AgentSnapshot], held: set[int], now: float, policy: RouterPolicy
+    waiting: Sequence[Waiting], agents: Sequence[AgentSnapshot], held: set[int], now: float, policy: RouterPolicy
 ) -> list[Decision]:
-    """Decide each conversation in priority order, counting each placement against the agent at once."""
+    """Offer the conversations to an engine holding just these agents, in priority order; the engine counts
+    each placement against the agent at once and explains its choice without listing every agent."""
+    engine = RoutingEngine(policy)
+    for snapshot in agents:
+        engine.upsert_agent(snapshot, now)
+    synthetic = 0
+    for snapshot in agents:
+        # The engine counts load by the conversations an agent holds; which ones does not matter here, only
+        # how many on each channel, so stand-ins with ids no real conversation has will do.
+        for channel, count in snapshot.load.items():
+            for _ in range(count):
+                synthetic -= 1
+                engine.restore_assignment(WorkItem(synthetic, channel, 0.0), snapshot.agent_id, now)
     placed: list[Decision] = []
     for entry in waiting:
-        decision = decide(entry.item, agents.values(), now, policy)
-        chosen = decision.agent_id
-        if chosen is None or chosen not in held:
-            # Nobody fits, or the one who should take it is being served by another transaction: it waits.
-            continue
-        agent = agents[chosen]
-        load = dict(agent.load)
-        load[entry.item.channel] = load.get(entry.item.channel, 0) + 1
-        agents[chosen] = dataclasses.replace(agent, load=load, available_since=now)
-        placed.append(decision)
+        for decision in engine.conversation_arrived(entry.item, now):
+            # An agent someone else holds was only there so that their ring is judged right; what the engine
+            # gives them waits for another drain.
+            if decision.agent_id in held and decision.conversation_id > 0:
+                placed.append(decision)
     return placed
 
 
@@ -103,7 +109,7 @@ async def _batch(
     """One batch; returns how many were assigned and whether there is any point in another."""
     at = utcnow()
     waiting = await claim_waiting(
-        session, limit=batch_size, offsets=policy.offsets, dialect=dialect, now=at, skip=state.passed_over
+        session, limit=batch_size, offsets=policy.offsets, dialect=dialect, skip=state.passed_over
     )
     if not waiting:
         return 0, False
@@ -114,7 +120,7 @@ async def _batch(
         return 0, False
     # The preferred agents someone else holds are still looked at: whether an owner is reachable decides how
     # far the conversation's ring reaches.
-    agents = {snapshot.agent_id: snapshot for snapshot in await agent_snapshots(session, held | preferred)}
+    agents = await agent_snapshots(session, held | preferred)
     placed = _place(waiting, agents, held, at.timestamp(), policy)
     assigned = await _write(session, placed, at) if placed else 0
     used = {decision.agent_id for decision in placed}
