@@ -10,25 +10,29 @@ Run: .venv/bin/python bench/privacy.py [--customers N] [--messages N]
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Scripts here are run by path, which puts this folder first on the import path, where a bench named like a
+# standard-library module (email.py) would shadow it: the project root goes there instead.
+sys.path.pop(0)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 import argparse
 import asyncio
 import json
-import sys
 import tempfile
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from math import inf
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 from sqlalchemy import JSON, Text, column, insert, select, table, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql.base import PGDialect
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._report import target
 from inbox.actions.purge import do_purge

@@ -33,7 +33,7 @@ from typing import Any
 # (bench/email.py) must not shadow it.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from bench._report import target
+from bench._report import target  # noqa: E402 (after the path fix above)
 
 ORIGIN = "http://shop.bench.example"
 INBOX = "bench"

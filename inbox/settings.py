@@ -225,6 +225,8 @@ class EmailSection(BaseModel):
     timeout_seconds: float = Field(default=30.0, gt=0)
     # A CA bundle for mail servers with private certificates; empty: the system's trust store.
     ca_file: str = ""
+    # Processes that parse inbound mail beside the one storing it; 0 parses in the process itself.
+    parse_processes: int = Field(default=0, ge=0, le=64)
     imap_password: SecretStr | None = None
     imap_passwords: dict[str, SecretStr] = Field(default_factory=dict)
     mailboxes: list[EmailMailbox] = Field(default_factory=list)

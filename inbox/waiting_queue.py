@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Row, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, Float, case, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -54,8 +54,10 @@ def offset_sql(offsets: PriorityOffsets) -> ColumnElement[float]:
     return case((total > offsets.max_total, literal(offsets.max_total)), else_=total)
 
 
-def _last_agent() -> ColumnElement[int | None]:
-    return (
+async def _last_agents(session: AsyncSession, conversation_ids: list[int]) -> dict[int, int | None]:
+    """Who last wrote in each conversation, asked only for the claimed rows: inside the claim it would be
+    looked up for every waiting row before the sort."""
+    last = (
         select(Message.sender_agent_id)
         .where(Message.conversation_id == Conversation.id, Message.sender_agent_id.is_not(None))
         .order_by(Message.id.desc())
@@ -63,12 +65,14 @@ def _last_agent() -> ColumnElement[int | None]:
         .correlate(Conversation)
         .scalar_subquery()
     )
+    rows = await session.execute(select(Conversation.id, last).where(Conversation.id.in_(conversation_ids)))
+    return {conversation_id: agent_id for conversation_id, agent_id in rows.all()}
 
 
 _TIERS = {tier.name.lower(): tier for tier in Tier}
 
 
-def _item(row: Row[Any]) -> WorkItem:
+def _item(row: Any, last_agent_id: int | None) -> WorkItem:
     """The same item ``routing_snapshots.work_item`` makes, from the few columns the claim reads: loading
     whole rows (sealed customer fields included) would cost more than the decision."""
     return WorkItem(
@@ -82,7 +86,7 @@ def _item(row: Row[Any]) -> WorkItem:
             key_account=row.is_key_account,
         ),
         owner_agent_id=row.owner_agent_id,
-        last_agent_id=row.last_agent_id,
+        last_agent_id=last_agent_id,
         team_id=row.team_id,
         language=row.language,
     )
@@ -112,7 +116,6 @@ async def claim_waiting(
             Contact.is_key_account,
             Contact.owner_agent_id,
             Contact.language,
-            _last_agent().label("last_agent_id"),
         )
         .join(Contact, Contact.id == Conversation.contact_id)
         .where(Conversation.status == ConversationStatus.OPEN.value, Conversation.assignee_id.is_(None))
@@ -123,7 +126,8 @@ async def claim_waiting(
     if skip:
         query = query.where(Conversation.id.not_in(list(skip)))
     rows = (await session.execute(query)).all()
-    return in_priority_order([_item(row) for row in rows], offsets)
+    last_agents = await _last_agents(session, [row.id for row in rows]) if rows else {}
+    return in_priority_order([_item(row, last_agents.get(row.id)) for row in rows], offsets)
 
 
 def in_priority_order(items: Sequence[WorkItem], offsets: PriorityOffsets) -> list[Waiting]:

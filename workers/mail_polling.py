@@ -18,6 +18,7 @@ from inbox.actions.cursors import do_set_cursor, read_cursor
 from inbox.settings import Settings
 from inbox.store import Store
 from workers.email_setup import compose_config, fax_config, imap_configs, parse_config
+from workers.mail_parsing import ParsingPool
 
 log = logging.getLogger("hub.mail")
 
@@ -39,8 +40,14 @@ class CursorCheckpoints:
         await do_set_cursor(self.store, key, position)
 
 
-def mail_handler(settings: Settings, sink: InboundSink) -> RawMailHandler:
+def mail_handler(settings: Settings, sink: InboundSink, pool: ParsingPool | None = None) -> RawMailHandler:
     """Parsing needs no SMTP connection, so the readers are built here rather than taken from the registry."""
+    if pool is not None:
+
+        async def handle_elsewhere(raw: bytes) -> None:
+            await pool.deliver(raw, sink)
+
+        return handle_elsewhere
     email = EmailChannel(parse_config(settings), compose_config(settings))
     gateway = fax_config(settings)
     fax = FaxChannel(gateway, compose_config(settings), None, parse_config(settings)) if gateway else None
@@ -52,8 +59,9 @@ def mail_handler(settings: Settings, sink: InboundSink) -> RawMailHandler:
 
 
 class MailPolling:
-    def __init__(self, pollers: list[ImapPoller]) -> None:
+    def __init__(self, pollers: list[ImapPoller], pool: ParsingPool | None = None) -> None:
         self.pollers = pollers
+        self.pool = pool
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
@@ -67,17 +75,24 @@ class MailPolling:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        if self.pool is not None:
+            self.pool.close()
 
 
 def build_mail_polling(settings: Settings, store: Store, sink: InboundSink) -> MailPolling | None:
     if not settings.email.enabled or not settings.email.mailboxes:
         return None
-    handler = mail_handler(settings, sink)
+    pool = None
+    if settings.email.parse_processes:
+        pool = ParsingPool(
+            settings.email.parse_processes, parse_config(settings), compose_config(settings), fax_config(settings)
+        )
+    handler = mail_handler(settings, sink, pool)
     checkpoints = CursorCheckpoints(store)
     pollers = [ImapPoller(config, checkpoints, handler) for config in imap_configs(settings.email)]
     for poller in pollers:
         log.info("reading mail from %s", poller.key)
-    return MailPolling(pollers)
+    return MailPolling(pollers, pool)
 
 
 def start_mail_polling(settings: Settings, store: Store, sink: InboundSink) -> MailPolling | None:

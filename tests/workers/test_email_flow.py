@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import email
 from collections.abc import AsyncIterator, Awaitable, Callable
-from email.message import Message as MimeMessage
+from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
 from typing import Any
@@ -76,7 +76,7 @@ async def attempts_of(ctx: JobContext, message_id: int) -> int:
         return job.attempts
 
 
-def parsed(content: bytes) -> MimeMessage:
+def parsed(content: bytes) -> EmailMessage:
     return email.message_from_bytes(content, policy=default)
 
 
@@ -103,7 +103,8 @@ async def test_reply_threads_out_and_the_customers_answer_threads_back(
         assert out["In-Reply-To"] == "<guest1@example.com>"
         assert "<guest1@example.com>" in out["References"]
         assert out["Reply-To"] == f"reply+{conversation.reply_token}@{REPLY_DOMAIN}"
-        assert "Yes, booking 1 moves to Tuesday." in out.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        plain = out.get_body(("plain",))
+        assert plain is not None and "Yes, booking 1 moves to Tuesday." in plain.get_content()
 
         # The customer answers what arrived, from a mail program that keeps the headers it was sent.
         answer = (

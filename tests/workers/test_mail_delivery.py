@@ -13,7 +13,7 @@ import trustme
 from sqlalchemy import select
 
 from channels.base import ChannelName, UnparseableInput
-from channels.email import EmailChannel, deliver_mail
+from channels.email import EmailChannel
 from inbox.actions.reply import do_reply
 from inbox.models import Attachment, Contact, ContactIdentity, Conversation, Message, Quarantine
 from inbox.senderless import SENDERLESS_REPORT, UNKNOWN_FAX_PREFIX
