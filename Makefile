@@ -39,9 +39,11 @@ lint: $(INSTALLED)
 	$(BIN)/mypy
 
 bench: $(INSTALLED)
+	@# Run as modules from the project root, so a bench named like a standard module (email) shadows nothing.
 	@for script in bench/*.py; do \
-	  case $$script in bench/_*) continue;; esac; \
-	  echo "== $$script"; $(BIN)/python $$script || exit 1; \
+	  name=$$(basename $$script .py); \
+	  case $$name in _*) continue;; esac; \
+	  echo "== bench/$$name.py"; $(BIN)/python -m bench.$$name || exit 1; \
 	done
 
 clean:

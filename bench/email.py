@@ -5,7 +5,7 @@ against a raw aiosmtplib loop building and sending the equivalent MIME message o
 Both servers run locally with TLS (a throw-away CA); the store is a scratch PostgreSQL database, or SQLite with
 --sqlite.
 
-Run: .venv/bin/python bench/email.py [--messages N] [--sqlite]
+Run: .venv/bin/python bench/email.py [--messages N] [--sqlite] [--parse-processes P]
 """
 
 from __future__ import annotations
@@ -236,6 +236,9 @@ async def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--sqlite", action="store_true", help="store in SQLite instead of PostgreSQL")
+    parser.add_argument(
+        "--parse-processes", type=int, default=0, help="[email] parse_processes (0: parse in the storing process)"
+    )
     args = parser.parse_args()
     count = args.messages
     ca = trustme.CA()
@@ -257,6 +260,7 @@ async def main() -> int:
                     base, ca_file, smtp_port=port, imap=account, mailbox={"batch_size": BATCH, "use_idle": True}
                 )
                 settings.email.smtp_pool_size = CONNECTIONS
+                settings.email.parse_processes = args.parse_processes
                 backend = "SQLite" if args.sqlite else "PostgreSQL"
                 hub_in = await timed(f"hub IMAP reader + store ({backend})", count, lambda: hub_ingest(settings, count))
             channel = email_channel(settings)

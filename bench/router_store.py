@@ -26,7 +26,7 @@ import asyncpg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._report import target
-from inbox.actions.drain import do_drain_queue
+from inbox.actions.drain import AGENTS_PER_BATCH, BATCH_SIZE, do_drain_queue
 from inbox.migrate import upgrade
 from inbox.settings import load_settings
 from inbox.store import Store
@@ -165,7 +165,7 @@ async def bare_worker(dsn: str, batch: int, agents_per_batch: int) -> int:
 
 async def bare_drain(dsn: str, workers: int) -> tuple[float, int]:
     started = time.perf_counter()
-    counts = await asyncio.gather(*(bare_worker(dsn, 200, 40) for _ in range(workers)))
+    counts = await asyncio.gather(*(bare_worker(dsn, BATCH_SIZE, AGENTS_PER_BATCH) for _ in range(workers)))
     return time.perf_counter() - started, sum(counts)
 
 
@@ -173,6 +173,8 @@ async def verify(dsn: str) -> tuple[int, int, int]:
     """Double assignments, agents over capacity, and assignments without exactly one matching decision."""
     connection = await asyncpg.connect(dsn)
     try:
+        # Fresh statistics, or the planner takes the just-filled events table for empty.
+        await connection.execute("ANALYZE")
         doubles = await connection.fetchval(
             """
             SELECT count(*) FROM (

@@ -9,11 +9,12 @@ Several drains can run side by side: they lock different rows and never wait for
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import case, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox import audit
@@ -24,8 +25,10 @@ from inbox.store import Store
 from inbox.waiting_queue import Waiting, claim_waiting
 from router import AgentSnapshot, Decision, RouterPolicy, RoutingEngine, WorkItem
 
-BATCH_SIZE = 200
-AGENTS_PER_BATCH = 40
+# A batch costs one pass over the waiting queue to find its best rows, so batches are large; the agents held
+# must offer room for about a batch (an agent takes up to ten emails, three chats, one call).
+BATCH_SIZE = 500
+AGENTS_PER_BATCH = 100
 
 
 @dataclass(slots=True)
@@ -71,19 +74,26 @@ def _place(
 
 
 async def _write(session: AsyncSession, placed: Sequence[Decision], at: datetime) -> int:
-    targets = {decision.conversation_id: decision.agent_id for decision in placed}
-    result = await session.execute(
-        update(Conversation)
-        .where(
-            Conversation.id.in_(list(targets)),
-            Conversation.assignee_id.is_(None),
-            Conversation.status == ConversationStatus.OPEN.value,
+    by_agent: dict[int, list[int]] = defaultdict(list)
+    for decision in placed:
+        if decision.agent_id is not None:
+            by_agent[decision.agent_id].append(decision.conversation_id)
+    done: set[int] = set()
+    # One statement per agent rather than one CASE over the batch, which the database would evaluate for
+    # every row against every branch. The guard only matters if a row was not ours to begin with.
+    for agent_id, conversation_ids in sorted(by_agent.items()):
+        result = await session.execute(
+            update(Conversation)
+            .where(
+                Conversation.id.in_(conversation_ids),
+                Conversation.assignee_id.is_(None),
+                Conversation.status == ConversationStatus.OPEN.value,
+            )
+            .values(assignee_id=agent_id)
+            .returning(Conversation.id)
+            .execution_options(synchronize_session=False)
         )
-        .values(assignee_id=case(targets, value=Conversation.id))
-        .returning(Conversation.id)
-        .execution_options(synchronize_session=False)
-    )
-    done = set(result.scalars().all())
+        done.update(result.scalars().all())
     agents = sorted({d.agent_id for d in placed if d.agent_id is not None and d.conversation_id in done})
     if agents:
         await session.execute(
