@@ -9,12 +9,11 @@ Several drains can run side by side: they lock different rows and never wait for
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox import audit
@@ -73,27 +72,24 @@ def _place(
     return placed
 
 
+_CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
+_ASSIGN = (
+    update(_CONVERSATIONS)
+    .where(
+        _CONVERSATIONS.c.id == bindparam("conversation"),
+        _CONVERSATIONS.c.assignee_id.is_(None),
+        _CONVERSATIONS.c.status == ConversationStatus.OPEN.value,
+    )
+    .values(assignee_id=bindparam("agent"))
+)
+
+
 async def _write(session: AsyncSession, placed: Sequence[Decision], at: datetime) -> int:
-    by_agent: dict[int, list[int]] = defaultdict(list)
-    for decision in placed:
-        if decision.agent_id is not None:
-            by_agent[decision.agent_id].append(decision.conversation_id)
-    done: set[int] = set()
-    # One statement per agent rather than one CASE over the batch, which the database would evaluate for
-    # every row against every branch. The guard only matters if a row was not ours to begin with.
-    for agent_id, conversation_ids in sorted(by_agent.items()):
-        result = await session.execute(
-            update(Conversation)
-            .where(
-                Conversation.id.in_(conversation_ids),
-                Conversation.assignee_id.is_(None),
-                Conversation.status == ConversationStatus.OPEN.value,
-            )
-            .values(assignee_id=agent_id)
-            .returning(Conversation.id)
-            .execution_options(synchronize_session=False)
-        )
-        done.update(result.scalars().all())
+    # The rows were claimed under lock in this transaction (or, on SQLite, the one writer is us), so every
+    # guarded update matches; one statement run for many rows keeps a batch to a single round of the driver.
+    rows = [{"conversation": d.conversation_id, "agent": d.agent_id} for d in placed if d.agent_id is not None]
+    await session.execute(_ASSIGN, rows)
+    done = {row["conversation"] for row in rows}
     agents = sorted({d.agent_id for d in placed if d.agent_id is not None and d.conversation_id in done})
     if agents:
         await session.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from inbox.models.base import Base, BigId, JsonDocument, UTCDateTime, utcnow
@@ -33,7 +33,7 @@ class Conversation(Base):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
     labels: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
-    subject: Mapped[str | None] = mapped_column(String(998))
+    subject: Mapped[str | None] = mapped_column(Text)
     # The secret part of the conversation's reply address (reply+<token>@…); a reply to it threads here.
     reply_token: Mapped[str] = mapped_column(String(64), unique=True)
     # A channel's own notion of one exchange (a call's id, a chat session): its messages share a conversation.

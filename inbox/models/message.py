@@ -30,7 +30,7 @@ class Message(Base):
     direction: Mapped[str] = mapped_column(String(10))
     channel: Mapped[str] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(20), default="message")
-    subject: Mapped[str | None] = mapped_column(String(998))
+    subject: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text, default="")
     # Already sanitized: nothing customer-supplied reaches an agent's browser unsanitized.
     html: Mapped[str | None] = mapped_column(Text)
