@@ -127,6 +127,8 @@ class ScheduleSection(BaseModel):
     recompute_values_seconds: int = Field(default=3600, ge=0)
     # A drain is queued whenever capacity frees; this one catches what a missed trigger would leave waiting.
     drain_queue_seconds: int = Field(default=60, ge=0)
+    # Data past its retention period (see [privacy]) is destroyed by this job.
+    purge_seconds: int = Field(default=86400, ge=0)
 
 
 class TwilioSection(BaseModel):

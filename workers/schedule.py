@@ -35,6 +35,7 @@ def periodic_jobs(settings: Settings) -> list[Periodic]:
     wanted = [
         Periodic("recompute_values", settings.schedule.recompute_values_seconds),
         Periodic("drain", settings.schedule.drain_queue_seconds, {"reason": "scheduled"}),
+        Periodic("purge", settings.schedule.purge_seconds),
     ]
     return [job for job in wanted if job.every_seconds > 0]
 

@@ -25,5 +25,5 @@ def test_a_job_set_to_zero_seconds_is_off(ctx: JobContext) -> None:
     settings = ctx.settings.model_copy(
         update={"schedule": ctx.settings.schedule.model_copy(update={"recompute_values_seconds": 0})}
     )
-    assert [job.job for job in periodic_jobs(settings)] == ["drain"]
-    assert [job.job for job in periodic_jobs(ctx.settings)] == ["recompute_values", "drain"]
+    assert [job.job for job in periodic_jobs(settings)] == ["drain", "purge"]
+    assert [job.job for job in periodic_jobs(ctx.settings)] == ["recompute_values", "drain", "purge"]
