@@ -46,9 +46,7 @@ async def queue_drain(session: AsyncSession, reason: str) -> bool:
     serves every call made before it runs, so a burst of resolutions queues one; once it has started, a new
     call queues another, since the freed capacity may come after the drain looked."""
     pending = await session.execute(
-        select(OutboxJob.id)
-        .where(OutboxJob.job == "drain", OutboxJob.status == OutboxStatus.PENDING.value)
-        .limit(1)
+        select(OutboxJob.id).where(OutboxJob.job == "drain", OutboxJob.status == OutboxStatus.PENDING.value).limit(1)
     )
     if pending.scalar_one_or_none() is not None:
         return False
