@@ -80,9 +80,7 @@ def make_messages(count: int, seed: int = 7, prefix: str = "") -> list[InboundMe
             earlier = f"{prefix}{number - 1}.{customer}@mail.example.com"
             thread = ThreadHints(references=(earlier,) if number else ())
         text = rng.choice(TEXTS)
-        raw = (
-            f"From: {sender.value}\r\nMessage-ID: <{external}>\r\nSubject: {subject}\r\n\r\n{text}\r\n"
-        ).encode()
+        raw = (f"From: {sender.value}\r\nMessage-ID: <{external}>\r\nSubject: {subject}\r\n\r\n{text}\r\n").encode()
         messages.append(
             InboundMessage(
                 channel=channel,
@@ -171,9 +169,7 @@ def baseline_sqlite(path: Path, messages: list[InboundMessage]) -> Run:
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
     schema = connection.execute("SELECT sql FROM sqlite_master WHERE name = 'messages'").fetchone()[0]
-    connection.execute(
-        schema.replace("messages", "raw_messages", 1).replace("pk_messages", "pk_raw_messages")
-    )
+    connection.execute(schema.replace("messages", "raw_messages", 1).replace("pk_messages", "pk_raw_messages"))
     rows = rows_of(messages, datetime.now(UTC).isoformat(sep=" "))
     started = time.perf_counter()
     for offset in range(0, len(rows), 1000):
@@ -221,9 +217,7 @@ async def main() -> int:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
 
-    print(
-        f"{args.messages} messages from 2,000 customers (email and SMS), {args.concurrency} concurrent callers"
-    )
+    print(f"{args.messages} messages from 2,000 customers (email and SMS), {args.concurrency} concurrent callers")
     for backend, (hub, raw) in results.items():
         print(hub.describe())
         print(raw.describe())

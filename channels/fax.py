@@ -85,11 +85,7 @@ def parse_fax(raw: bytes, config: FaxConfig, parse_config: ParseConfig = _DEFAUL
     bodies = collect_bodies(message, parse_config)
     number = sender_number(subject, bodies.text, config)
     attachments = list(bodies.attachments)
-    tiffs = [
-        a
-        for a in attachments
-        if a.content_type in _TIFF_TYPES or a.filename.lower().endswith((".tif", ".tiff"))
-    ]
+    tiffs = [a for a in attachments if a.content_type in _TIFF_TYPES or a.filename.lower().endswith((".tif", ".tiff"))]
     pdfs = [a for a in attachments if a.content_type in _PDF_TYPES or a.filename.lower().endswith(".pdf")]
     if not tiffs and not pdfs:
         raise UnparseableInput("fax gateway mail without a TIFF or PDF attachment")
@@ -174,9 +170,7 @@ class FaxChannel:
         if self._sender is None:
             raise RuntimeError("FaxChannel was built without an SMTP sender")
         composed = compose_fax_email(outbound, self.config, self.compose_config)
-        await self._sender.send_bytes(
-            composed.as_bytes(), sender=composed.sender, recipients=composed.recipients
-        )
+        await self._sender.send_bytes(composed.as_bytes(), sender=composed.sender, recipients=composed.recipients)
         return composed.message_id
 
     async def aclose(self) -> None:

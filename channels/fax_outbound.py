@@ -39,9 +39,7 @@ def gateway_address(number: str, config: FaxConfig) -> str:
     return config.gateway_address_pattern.format(number=e164.lstrip("+"), e164=e164)
 
 
-def render_fax_pdf(
-    text: str, *, business_name: str, reference: str, font_paths: tuple[str, ...] = ()
-) -> bytes:
+def render_fax_pdf(text: str, *, business_name: str, reference: str, font_paths: tuple[str, ...] = ()) -> bytes:
     pdf = FPDF(format="letter")
     pdf.set_margins(20, 20, 20)
     pdf.set_auto_page_break(auto=True, margin=20)
@@ -62,9 +60,7 @@ def render_fax_pdf(
     return bytes(pdf.output())
 
 
-def compose_fax_email(
-    outbound: OutboundMessage, config: FaxConfig, compose_config: ComposeConfig
-) -> ComposedEmail:
+def compose_fax_email(outbound: OutboundMessage, config: FaxConfig, compose_config: ComposeConfig) -> ComposedEmail:
     """The mail the gateway turns into a fax: the rendered PDF plus any PDF the agent attached."""
     address = gateway_address(outbound.to.value, config)
     reference = outbound.metadata.get("reference", "")
@@ -76,9 +72,7 @@ def compose_fax_email(
     )
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     attachments = (
-        Attachment(
-            filename=f"fax-{outbound.message_id}-{stamp}.pdf", content_type="application/pdf", data=document
-        ),
+        Attachment(filename=f"fax-{outbound.message_id}-{stamp}.pdf", content_type="application/pdf", data=document),
         *(a for a in outbound.attachments if a.content_type == "application/pdf"),
     )
     as_email = OutboundMessage(

@@ -24,9 +24,7 @@ _SUCCESS = re.compile(
     r"\b(completed|delivered|sent successfully|successfully (?:sent|delivered)|success|confirmation)\b",
     re.IGNORECASE,
 )
-_REASON_LINE = re.compile(
-    r"^\s*(?:reason|error|status|result)\s*:\s*(?P<reason>.+?)\s*$", re.IGNORECASE | re.M
-)
+_REASON_LINE = re.compile(r"^\s*(?:reason|error|status|result)\s*:\s*(?P<reason>.+?)\s*$", re.IGNORECASE | re.M)
 _LIMITS = ParseConfig(max_parts=50, max_attachment_bytes=5 * 1024 * 1024)
 
 
@@ -40,9 +38,7 @@ def gateway_delivery_update(message: Message, compose_config: ComposeConfig) -> 
     if _FAILURE.search(subject) or (not _SUCCESS.search(subject) and _FAILURE.search(text)):
         found = _REASON_LINE.search(text)
         reason = found.group("reason") if found else subject or "The fax gateway reported a failure."
-        return DeliveryUpdate(
-            channel=ChannelName.FAX, status=DeliveryStatus.FAILED, reference=reference, reason=reason
-        )
+        return DeliveryUpdate(channel=ChannelName.FAX, status=DeliveryStatus.FAILED, reference=reference, reason=reason)
     if _SUCCESS.search(subject) or _SUCCESS.search(text):
         return DeliveryUpdate(channel=ChannelName.FAX, status=DeliveryStatus.DELIVERED, reference=reference)
     return None

@@ -140,12 +140,8 @@ def replace_cid_urls(html: str, urls: Mapping[str, str]) -> str:
 
 
 # Elements after which a reader expects a new line, and those that also stand apart as paragraphs.
-_LINE_TAGS = frozenset(
-    {"br", "div", "tr", "li", "dt", "dd", "pre", "hr", "section", "article", "header", "footer"}
-)
-_PARAGRAPH_TAGS = frozenset(
-    {"p", "ul", "ol", "dl", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"}
-)
+_LINE_TAGS = frozenset({"br", "div", "tr", "li", "dt", "dd", "pre", "hr", "section", "article", "header", "footer"})
+_PARAGRAPH_TAGS = frozenset({"p", "ul", "ol", "dl", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"})
 _SKIP_TAGS = frozenset({"script", "style", "head", "title", "noscript", "template"})
 
 

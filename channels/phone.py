@@ -38,18 +38,14 @@ class PhoneChannel:
             "A written reply cannot be sent on a phone call. Call the customer back, or reply by SMS."
         )
 
-    async def place_callback_call(
-        self, agent: AgentTarget, customer: str, language: str | None = None
-    ) -> str:
+    async def place_callback_call(self, agent: AgentTarget, customer: str, language: str | None = None) -> str:
         """Ring the agent; once they answer, Twilio asks the bridge route, which dials the customer.
 
         Returns the Call SID of the agent's leg; its events reach the status route, naming the customer.
         """
         caller_id = self._config.voice.caller_id
         if not caller_id:
-            raise PermanentChannelError(
-                "No caller id is configured for call-backs; set the hub's voice number."
-            )
+            raise PermanentChannelError("No caller id is configured for call-backs; set the hub's voice number.")
         try:
             customer_e164 = normalize_phone(customer, self._config.default_region)
         except InvalidIdentity as exc:

@@ -38,18 +38,14 @@ def _media_metadata(form: Mapping[str, str]) -> dict[str, str]:
         if not url:
             continue
         found[f"media_url_{count}"] = url
-        found[f"media_content_type_{count}"] = (
-            form.get(f"MediaContentType{index}") or "application/octet-stream"
-        )
+        found[f"media_content_type_{count}"] = form.get(f"MediaContentType{index}") or "application/octet-stream"
         count += 1
     if count:
         found["media_count"] = str(count)
     return found
 
 
-def parse_inbound_sms(
-    form: Mapping[str, str], raw: bytes = b"", default_region: str = "US"
-) -> InboundMessage:
+def parse_inbound_sms(form: Mapping[str, str], raw: bytes = b"", default_region: str = "US") -> InboundMessage:
     """An inbound SMS/MMS webhook form as a message.
 
     Media stay URLs in ``metadata`` (``media_count``, ``media_url_N``, ``media_content_type_N``): fetching
@@ -99,9 +95,7 @@ class SmsChannel:
     def _sender_fields(self, outbound: OutboundMessage) -> dict[str, str]:
         chosen = outbound.sender_address or self._config.messaging_service_sid or self._config.sms_from
         if not chosen:
-            raise PermanentChannelError(
-                "No SMS sender is configured: set a sending number or messaging service."
-            )
+            raise PermanentChannelError("No SMS sender is configured: set a sending number or messaging service.")
         if chosen.startswith("MG"):
             return {"messaging_service_sid": chosen}
         return {"from_": chosen}
@@ -109,16 +103,12 @@ class SmsChannel:
     async def send(self, outbound: OutboundMessage) -> str:
         """Hand the message to Twilio and return its Message SID; status callbacks report delivery."""
         if outbound.to.kind is not IdentityKind.PHONE:
-            raise PermanentChannelError(
-                f"An SMS needs a phone number, not a {outbound.to.kind.value} address."
-            )
+            raise PermanentChannelError(f"An SMS needs a phone number, not a {outbound.to.kind.value} address.")
         check_body_length(outbound.text)
         if not outbound.text.strip():
             raise PermanentChannelError("The text is empty; there is nothing to send.")
         if outbound.attachments:
-            raise PermanentChannelError(
-                "Files cannot be sent by SMS from the hub; share a link in the text instead."
-            )
+            raise PermanentChannelError("Files cannot be sent by SMS from the hub; share a link in the text instead.")
         sender = self._sender_fields(outbound)
         # The hub's message id in the callback URL lets a status be matched even if the SID never got stored.
         status_callback = self._config.callback_url("sms/status", {"message_id": str(outbound.message_id)})

@@ -21,9 +21,7 @@ def allowed_media_host(config: TwilioConfig, url: str) -> bool:
     """Credentials go only to Twilio's hosts (and the configured API host, a mock in tests)."""
     parts = urlsplit(url)
     api = urlsplit(config.api_base_url)
-    return parts.scheme in ("https", "http") and (
-        parts.hostname in config.media_hosts or parts.netloc == api.netloc
-    )
+    return parts.scheme in ("https", "http") and (parts.hostname in config.media_hosts or parts.netloc == api.netloc)
 
 
 def media_filename(url: str, content_type: str) -> str:
@@ -33,14 +31,10 @@ def media_filename(url: str, content_type: str) -> str:
     return name
 
 
-async def download_media(
-    url: str, config: TwilioConfig, *, client: httpx.AsyncClient | None = None
-) -> Attachment:
+async def download_media(url: str, config: TwilioConfig, *, client: httpx.AsyncClient | None = None) -> Attachment:
     """Download one media item; a missing item is permanent, a network hiccup or 5xx is worth retrying."""
     if not allowed_media_host(config, url):
-        raise PermanentChannelError(
-            f"Refusing to fetch media from an unexpected host: {urlsplit(url).netloc}"
-        )
+        raise PermanentChannelError(f"Refusing to fetch media from an unexpected host: {urlsplit(url).netloc}")
     own_client = client is None
     http = client or httpx.AsyncClient(timeout=config.request_timeout_seconds)
     try:
@@ -51,14 +45,10 @@ async def download_media(
         if own_client:
             await http.aclose()
     if response.status_code == 429 or response.status_code >= 500:
-        raise TransientChannelError(
-            f"Twilio could not serve the media file right now (HTTP {response.status_code})."
-        )
+        raise TransientChannelError(f"Twilio could not serve the media file right now (HTTP {response.status_code}).")
     if response.status_code >= 400:
         raise PermanentChannelError(f"The media file is no longer available (HTTP {response.status_code}).")
     if len(response.content) > MAX_MEDIA_BYTES:
         raise PermanentChannelError("The media file is larger than any MMS can be; it was not kept.")
     content_type = response.headers.get("content-type", "application/octet-stream").split(";")[0].strip()
-    return Attachment(
-        filename=media_filename(url, content_type), content_type=content_type, data=response.content
-    )
+    return Attachment(filename=media_filename(url, content_type), content_type=content_type, data=response.content)

@@ -112,9 +112,7 @@ def call_status_event(
     )
 
 
-def voicemail_part(
-    form: Mapping[str, str], query: Mapping[str, str], region: str, raw: bytes = b""
-) -> InboundMessage:
+def voicemail_part(form: Mapping[str, str], query: Mapping[str, str], region: str, raw: bytes = b"") -> InboundMessage:
     """One half of a voicemail (recording or transcription callback); see the module notes on merging."""
     recording_sid = form.get("RecordingSid")
     call_sid = form.get("CallSid", "")

@@ -24,9 +24,7 @@ class MenuOption:
 
     digit: str
     team: str
-    labels: Mapping[
-        str, str
-    ]  # language tag -> words read to the caller, e.g. {"en": "sales", "zh-CN": "销售"}
+    labels: Mapping[str, str]  # language tag -> words read to the caller, e.g. {"en": "sales", "zh-CN": "销售"}
 
 
 @dataclass(frozen=True, slots=True)

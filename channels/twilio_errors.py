@@ -15,8 +15,7 @@ ERROR_WORDS: dict[str, str] = {
     "21211": "The phone number is not valid. Check the number on the customer's record.",
     "21408": "The account is not permitted to send to this country or region.",
     "21606": "The hub's sending number cannot send SMS. An administrator must choose another sender.",
-    "21610": "The customer has opted out of SMS (they replied STOP). "
-    "They must reply START before they can be texted.",
+    "21610": "The customer has opted out of SMS (they replied STOP). They must reply START before they can be texted.",
     "21612": "This number cannot be reached from the hub's sending number.",
     "21614": "The number is not a mobile number and cannot receive SMS.",
     "21617": "The text is longer than 1,600 characters.",
@@ -60,9 +59,7 @@ def channel_error_from(exc: BaseException) -> ChannelError:
     if isinstance(exc, TwilioServiceException):
         return _from_status(int(exc.status), str(exc.code), str(exc.detail or exc.title))
     if isinstance(exc, asyncio.TimeoutError | aiohttp.ClientError | OSError):
-        return TransientChannelError(
-            f"Could not reach Twilio ({type(exc).__name__}); the message will be tried again."
-        )
+        return TransientChannelError(f"Could not reach Twilio ({type(exc).__name__}); the message will be tried again.")
     if isinstance(exc, TwilioException):
         return PermanentChannelError(f"Twilio refused the request: {exc}")
     return TransientChannelError(f"Unexpected failure talking to Twilio: {type(exc).__name__}: {exc}")

@@ -28,9 +28,7 @@ def compute_signature(auth_token: str, url: str, params: Mapping[str, str]) -> s
     return signature
 
 
-def is_signed_by_twilio(
-    config: TwilioConfig, url: str, params: Mapping[str, str], signature: str | None
-) -> bool:
+def is_signed_by_twilio(config: TwilioConfig, url: str, params: Mapping[str, str], signature: str | None) -> bool:
     if not signature or not config.auth_token:
         return False
     valid: bool = RequestValidator(config.auth_token).validate(url, dict(params), signature)

@@ -29,9 +29,7 @@ class AgentTarget:
 
     def __post_init__(self) -> None:
         if (self.client_identity is None) == (self.phone_number is None):
-            raise ValueError(
-                "an agent is rung either by client identity or by phone number, exactly one of them"
-            )
+            raise ValueError("an agent is rung either by client identity or by phone number, exactly one of them")
 
 
 FindAgent = Callable[[AgentRequest], Awaitable[AgentTarget | None]]

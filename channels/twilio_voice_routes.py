@@ -188,9 +188,7 @@ def voice_routes(
 
     async def bridge(form: SignedForm) -> Response:
         customer = form.query.get("customer", "")
-        return _respond(
-            build.bridge_to_customer(config, language_of(form), customer, form.query.get("agent", ""))
-        )
+        return _respond(build.bridge_to_customer(config, language_of(form), customer, form.query.get("agent", "")))
 
     handlers = {
         "inbound": inbound,

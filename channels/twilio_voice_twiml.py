@@ -19,9 +19,7 @@ _SAY_LANGUAGE = {"en": "en-US", CHINESE: "zh-CN"}
 MENU_SECONDS = 6
 
 
-def _say(
-    response: VoiceResponse | Gather, config: TwilioConfig, name: str, language: str, **context: object
-) -> None:
+def _say(response: VoiceResponse | Gather, config: TwilioConfig, name: str, language: str, **context: object) -> None:
     text = voice_text(config.templates_dir, name, language, **context)
     response.say(text, language=_SAY_LANGUAGE.get(language, "en-US"))
 

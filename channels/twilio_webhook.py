@@ -75,9 +75,7 @@ FormHandler = Callable[["SignedForm"], Awaitable[Response]]
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def signed_endpoint(
-    config: TwilioConfig, sink: InboundSink, channel: ChannelName, handler: FormHandler
-) -> Endpoint:
+def signed_endpoint(config: TwilioConfig, sink: InboundSink, channel: ChannelName, handler: FormHandler) -> Endpoint:
     """Wrap a handler of verified forms: refuse unsigned requests with 403 before anything else happens, and
     quarantine a signed form the channel cannot read (answering 200, since Twilio retrying it cannot help)."""
 

@@ -27,9 +27,9 @@ async def _existing(session: AsyncSession, keys: set[IdentityKey]) -> dict[Ident
     if not keys:
         return {}
     rows = await session.execute(
-        select(
-            ContactIdentity.kind, ContactIdentity.value, ContactIdentity.id, ContactIdentity.contact_id
-        ).where(pairs_in(ContactIdentity.kind, ContactIdentity.value, keys))
+        select(ContactIdentity.kind, ContactIdentity.value, ContactIdentity.id, ContactIdentity.contact_id).where(
+            pairs_in(ContactIdentity.kind, ContactIdentity.value, keys)
+        )
     )
     return {(kind, value): (identity_id, contact_id) for kind, value, identity_id, contact_id in rows.all()}
 
@@ -54,9 +54,7 @@ async def _surviving(session: AsyncSession, contact_ids: set[int]) -> dict[int, 
     return resolved
 
 
-async def resolve_contacts(
-    session: AsyncSession, identities: Iterable[Identity]
-) -> dict[IdentityKey, ContactMatch]:
+async def resolve_contacts(session: AsyncSession, identities: Iterable[Identity]) -> dict[IdentityKey, ContactMatch]:
     wanted: dict[IdentityKey, Identity] = {}
     for identity in identities:
         wanted.setdefault((identity.kind.value, identity.value), identity)

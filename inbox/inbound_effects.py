@@ -140,9 +140,7 @@ def _count(value: str | None) -> int:
         return 0
 
 
-def _event(
-    kind: str, contact_id: int, conversation_id: int, data: dict[str, Any], now: datetime
-) -> dict[str, Any]:
+def _event(kind: str, contact_id: int, conversation_id: int, data: dict[str, Any], now: datetime) -> dict[str, Any]:
     return {
         "kind": kind,
         "actor_agent_id": None,

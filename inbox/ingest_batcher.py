@@ -18,9 +18,7 @@ from inbox.store import Store
 @dataclass
 class _Pending:
     message: InboundMessage
-    done: asyncio.Future[IngestOutcome] = field(
-        default_factory=lambda: asyncio.get_running_loop().create_future()
-    )
+    done: asyncio.Future[IngestOutcome] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
 class IngestBatcher:
@@ -73,9 +71,14 @@ class IngestBatcher:
         try:
             results = await do_ingest_batch(self.store, self.blobs, self.settings, [p.message for p in batch])
         except Exception as error:
-            for pending in batch:
-                if not pending.done.done():
-                    pending.done.set_exception(error)
+            if len(batch) > 1:
+                # One message the store rejects must not fail its neighbours: write each alone, so only the
+                # culprit reports the error (and its sender's retry or the poller's checkpoint holds it).
+                for pending in batch:
+                    await self._write([pending])
+                return
+            if not batch[0].done.done():
+                batch[0].done.set_exception(error)
             return
         for pending, result in zip(batch, results, strict=True):
             if pending.done.done():

@@ -36,9 +36,7 @@ def reachable(channel: ChannelName, identity_kinds: Sequence[str], consent: dict
     if consent.get(channel.value) is False:
         return f"the customer opted out of {CHANNEL_WORDS[channel]}"
     if IDENTITY_FOR_CHANNEL[channel].value not in identity_kinds:
-        return (
-            f"the customer has no {IDENTITY_FOR_CHANNEL[channel].value} identity for {CHANNEL_WORDS[channel]}"
-        )
+        return f"the customer has no {IDENTITY_FOR_CHANNEL[channel].value} identity for {CHANNEL_WORDS[channel]}"
     return None
 
 

@@ -52,11 +52,7 @@ async def agent_snapshots(session: AsyncSession, only: Collection[int] | None = 
     snapshots = []
     for agent in agents:
         default = CapacityProfile()
-        capacity = (
-            CapacityProfile(weights=default.weights, limits=dict(agent.capacity))
-            if agent.capacity
-            else default
-        )
+        capacity = CapacityProfile(weights=default.weights, limits=dict(agent.capacity)) if agent.capacity else default
         since = agent.idle_since or agent.created_at
         snapshots.append(
             AgentSnapshot(
@@ -74,9 +70,7 @@ async def agent_snapshots(session: AsyncSession, only: Collection[int] | None = 
     return snapshots
 
 
-def work_item(
-    conversation: Conversation, contact: Contact, last_agent_id: int | None, now: datetime
-) -> WorkItem:
+def work_item(conversation: Conversation, contact: Contact, last_agent_id: int | None, now: datetime) -> WorkItem:
     del now
     return WorkItem(
         conversation_id=conversation.id,

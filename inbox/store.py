@@ -53,9 +53,7 @@ class Store:
             _tune_sqlite(self.reader, immediate=False)
             _tune_sqlite(self.writer, immediate=True)
         else:
-            self.reader = create_async_engine(
-                self.url, **quiet, pool_size=settings.database.pool_size, max_overflow=10
-            )
+            self.reader = create_async_engine(self.url, **quiet, pool_size=settings.database.pool_size, max_overflow=10)
             self.writer = self.reader
         self.protection = protection_from(
             settings.privacy.encryption_keys.get_secret_value() if settings.privacy.encryption_keys else None,

@@ -114,9 +114,7 @@ class ThreadIndex:
                 index.latest[(row.contact_id, row.channel)] = row
         return index
 
-    def find(
-        self, message: InboundMessage, contact_id: int, now: datetime, reopen_window: timedelta
-    ) -> ThreadChoice:
+    def find(self, message: InboundMessage, contact_id: int, now: datetime, reopen_window: timedelta) -> ThreadChoice:
         hints = message.thread
         candidate: Conversation | None = None
         reason = "no earlier conversation matched"
@@ -127,9 +125,7 @@ class ThreadIndex:
             channels = _reference_channels(message.channel)
             # The latest reference that we hold wins: it is closest to what the customer answered.
             for reference in reversed(hints.references):
-                candidate = next(
-                    (found for c in channels if (found := self.by_reference.get((c, reference)))), None
-                )
+                candidate = next((found for c in channels if (found := self.by_reference.get((c, reference)))), None)
                 if candidate is not None:
                     break
             reason = "references an earlier message"

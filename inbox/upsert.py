@@ -71,8 +71,6 @@ async def insert_returning_on_conflict_skip(
     if not rows:
         return []
     insert = postgresql_insert if dialect_name(session) == "postgresql" else sqlite_insert
-    statement = (
-        insert(_table(model)).on_conflict_do_nothing(index_elements=conflict_columns).returning(*returning)
-    )
+    statement = insert(_table(model)).on_conflict_do_nothing(index_elements=conflict_columns).returning(*returning)
     result = await session.execute(statement, rows)
     return [tuple(row) for row in result.all()]

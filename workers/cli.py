@@ -92,9 +92,7 @@ def _user(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hub", description="The omnichannel customer contact hub.")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("check", help="validate the configuration and reach the store").set_defaults(
-        run=_check
-    )
+    commands.add_parser("check", help="validate the configuration and reach the store").set_defaults(run=_check)
     commands.add_parser("migrate", help="bring the store's schema up to date").set_defaults(run=_migrate)
     demo = commands.add_parser("demo", help="load demo agents, customers and conversations")
     demo.add_argument("--if-empty", action="store_true", help="only when the store holds no customers yet")

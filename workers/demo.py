@@ -8,9 +8,7 @@ from workers.composition import build_context, close_context
 from workers.embedded import EmbeddedRunner
 
 
-async def load_demo_data(
-    settings: Settings, *, only_if_empty: bool, customers: int = 200
-) -> dict[str, int] | None:
+async def load_demo_data(settings: Settings, *, only_if_empty: bool, customers: int = 200) -> dict[str, int] | None:
     ctx = build_context(settings)
     try:
         if only_if_empty and not await store_is_empty(ctx.store):

@@ -89,9 +89,7 @@ def _key(message: InboundMessage) -> MessageKey:
     return (message.channel.value, message.external_id)
 
 
-async def do_ingest(
-    store: Store, blobs: BlobStore, settings: Settings, message: InboundMessage
-) -> IngestOutcome:
+async def do_ingest(store: Store, blobs: BlobStore, settings: Settings, message: InboundMessage) -> IngestOutcome:
     """Store one message; raises ``IngestRejected`` (after quarantining it) when it cannot be stored."""
     (result,) = await do_ingest_batch(store, blobs, settings, [message])
     if isinstance(result, IngestRejected):
@@ -128,9 +126,7 @@ async def do_ingest_batch(
 
 async def _already_stored(session: AsyncSession, keys: set[MessageKey]) -> dict[MessageKey, IngestOutcome]:
     rows = await session.execute(
-        select(
-            Message.channel, Message.external_id, Message.id, Message.conversation_id, Conversation.contact_id
-        )
+        select(Message.channel, Message.external_id, Message.id, Message.conversation_id, Conversation.contact_id)
         .join(Conversation, Conversation.id == Message.conversation_id)
         .where(pairs_in(Message.channel, Message.external_id, keys))
     )
@@ -160,11 +156,7 @@ async def _store_batch(
     outcomes = await _already_stored(session, set(unique))
     await merge_voicemail_parts(
         session,
-        {
-            outcomes[key].message_id: m
-            for key, m in unique.items()
-            if key in outcomes and is_voicemail_part(m)
-        },
+        {outcomes[key].message_id: m for key, m in unique.items() if key in outcomes and is_voicemail_part(m)},
     )
     fresh = [message for key, message in unique.items() if key not in outcomes]
     if not fresh:

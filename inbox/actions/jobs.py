@@ -81,9 +81,7 @@ async def do_finish_job(store: Store, job_id: int) -> None:
             row.last_error = None
 
 
-async def do_schedule_retry(
-    store: Store, job_id: int, error: str, delay_seconds: float, *, release: bool
-) -> None:
+async def do_schedule_retry(store: Store, job_id: int, error: str, delay_seconds: float, *, release: bool) -> None:
     """Record a failed attempt. ``release`` puts the row back as pending (embedded runner); arq keeps its own
     timer, so there the row stays marked as running with a lease that outlives the wait."""
     async with store.write() as session:
@@ -110,9 +108,7 @@ async def do_bury_job(store: Store, job_id: int, error: str) -> None:
         row.last_error = error
         row.finished_at = utcnow()
         row.lease_until = None
-        session.add(
-            DeadLetter(job=row.job, key=row.key, payload=row.payload, attempts=row.attempts, error=error)
-        )
+        session.add(DeadLetter(job=row.job, key=row.key, payload=row.payload, attempts=row.attempts, error=error))
         audit.record(session, "job.dead", job=row.job, key=row.key, attempts=row.attempts, error=error)
 
 

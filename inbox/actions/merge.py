@@ -16,9 +16,7 @@ class MergeRefused(Exception):
     pass
 
 
-async def do_merge_contacts(
-    store: Store, *, survivor_id: int, merged_id: int, actor_agent_id: int | None
-) -> None:
+async def do_merge_contacts(store: Store, *, survivor_id: int, merged_id: int, actor_agent_id: int | None) -> None:
     if survivor_id == merged_id:
         raise MergeRefused("a customer cannot be merged into itself")
     async with store.write() as session:
@@ -29,16 +27,12 @@ async def do_merge_contacts(
         if merged.merged_into_id is not None or survivor.merged_into_id is not None:
             raise MergeRefused("one of these customers was already merged into another record")
         moved_identities = await session.execute(
-            update(ContactIdentity)
-            .where(ContactIdentity.contact_id == merged.id)
-            .values(contact_id=survivor.id)
+            update(ContactIdentity).where(ContactIdentity.contact_id == merged.id).values(contact_id=survivor.id)
         )
         moved_conversations = await session.execute(
             update(Conversation).where(Conversation.contact_id == merged.id).values(contact_id=survivor.id)
         )
-        survivor.realised_value = (survivor.realised_value or Decimal(0)) + (
-            merged.realised_value or Decimal(0)
-        )
+        survivor.realised_value = (survivor.realised_value or Decimal(0)) + (merged.realised_value or Decimal(0))
         survivor.cost_to_serve = (survivor.cost_to_serve or Decimal(0)) + (merged.cost_to_serve or Decimal(0))
         survivor.potential_value = max(survivor.potential_value, merged.potential_value)
         survivor.model_value = max(survivor.model_value, merged.model_value)

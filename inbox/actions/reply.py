@@ -130,7 +130,5 @@ async def _store_note(
     )
     session.add(note)
     await session.flush()
-    audit.record(
-        session, "note.added", actor_agent_id=agent_id, conversation_id=conversation.id, message_id=note.id
-    )
+    audit.record(session, "note.added", actor_agent_id=agent_id, conversation_id=conversation.id, message_id=note.id)
     return ReplyOutcome(note.id, None, "a private note never leaves the hub", queued=False)

@@ -49,9 +49,7 @@ class Contact(Base):
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when this record was merged into another; merged records are kept for the audit trail. Indexed so that
     # deleting a record need not scan every customer to unlink those merged into it.
-    merged_into_id: Mapped[int | None] = mapped_column(
-        ForeignKey("contacts.id", ondelete="SET NULL"), index=True
-    )
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
     last_inbound_channel: Mapped[str | None] = mapped_column(String(20))
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

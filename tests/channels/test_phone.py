@@ -28,9 +28,7 @@ def test_phone_channel_satisfies_the_contract_and_reparses_stored_callbacks(
 ) -> None:
     channel = PhoneChannel(twilio_config)
     assert isinstance(channel, Channel)
-    event_raw = urlencode(
-        {"CallSid": "CA1", "CallStatus": "busy", "From": CUSTOMER, "To": "+14155550100"}
-    ).encode()
+    event_raw = urlencode({"CallSid": "CA1", "CallStatus": "busy", "From": CUSTOMER, "To": "+14155550100"}).encode()
     [event] = channel.parse(event_raw)
     assert (event.kind, event.metadata["event"], event.raw) == (MessageKind.CALL_EVENT, "busy", event_raw)
     voicemail_raw = urlencode({"CallSid": "CA1", "RecordingSid": "RE1", "From": CUSTOMER}).encode()
@@ -78,9 +76,7 @@ async def test_callback_call_rings_the_agent_and_bridges_to_the_customer(
     assert form["StatusCallback"] == f"https://hub.example.com/channels/twilio/voice/status?{query}"
 
 
-async def test_callback_call_errors_are_mapped(
-    fake_twilio: Any, config_factory: Callable[..., TwilioConfig]
-) -> None:
+async def test_callback_call_errors_are_mapped(fake_twilio: Any, config_factory: Callable[..., TwilioConfig]) -> None:
     fake_twilio.reply(400, {"code": 21211, "message": "Invalid 'To' Phone Number", "status": 400})
     channel = PhoneChannel(config_factory(fake_twilio.url))
     try:

@@ -193,9 +193,7 @@ async def test_twilio_refusals_become_permanent_with_words(
 async def test_rate_limit_and_server_errors_are_transient(
     status: int, fake_twilio: Any, config_factory: Callable[..., TwilioConfig]
 ) -> None:
-    fake_twilio.reply(
-        status, {"code": 20429 if status == 429 else 20500, "message": "busy", "status": status}
-    )
+    fake_twilio.reply(status, {"code": 20429 if status == 429 else 20500, "message": "busy", "status": status})
     channel = SmsChannel(config_factory(fake_twilio.url))
     try:
         with pytest.raises(TransientChannelError):

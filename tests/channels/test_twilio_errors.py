@@ -46,9 +46,7 @@ def test_rate_limits_and_server_errors_are_transient(status: int, code: int | No
     assert isinstance(channel_error_from(_rest(status, code)), TransientChannelError)
 
 
-@pytest.mark.parametrize(
-    "exc", [TimeoutError(), aiohttp.ClientConnectionError("reset"), ConnectionRefusedError()]
-)
+@pytest.mark.parametrize("exc", [TimeoutError(), aiohttp.ClientConnectionError("reset"), ConnectionRefusedError()])
 def test_network_failures_are_transient(exc: BaseException) -> None:
     assert isinstance(channel_error_from(exc), TransientChannelError)
 

@@ -46,31 +46,21 @@ def test_forged_signature_is_refused(client: TestClient, sink: Any) -> None:
     assert sink.nothing_received
 
 
-def test_tampered_parameter_is_refused(
-    client: TestClient, sink: Any, post_signed: Callable[..., Any]
-) -> None:
+def test_tampered_parameter_is_refused(client: TestClient, sink: Any, post_signed: Callable[..., Any]) -> None:
     response = post_signed(client, INBOUND, {**FORM, "Body": "Refund me $5000"}, signed_params=FORM)
     assert response.status_code == 403
     assert sink.nothing_received
 
 
-def test_signature_for_another_url_is_refused(
-    client: TestClient, sink: Any, post_signed: Callable[..., Any]
-) -> None:
-    response = post_signed(
-        client, INBOUND, FORM, signed_url="https://hub.example.com/channels/twilio/sms/status"
-    )
+def test_signature_for_another_url_is_refused(client: TestClient, sink: Any, post_signed: Callable[..., Any]) -> None:
+    response = post_signed(client, INBOUND, FORM, signed_url="https://hub.example.com/channels/twilio/sms/status")
     assert response.status_code == 403
-    response = post_signed(
-        client, INBOUND, FORM, signed_url="http://internal:8000/channels/twilio/sms/inbound"
-    )
+    response = post_signed(client, INBOUND, FORM, signed_url="http://internal:8000/channels/twilio/sms/inbound")
     assert response.status_code == 403
     assert sink.nothing_received
 
 
-def test_added_query_parameter_is_refused(
-    client: TestClient, sink: Any, post_signed: Callable[..., Any]
-) -> None:
+def test_added_query_parameter_is_refused(client: TestClient, sink: Any, post_signed: Callable[..., Any]) -> None:
     response = post_signed(
         client,
         STATUS,
@@ -112,10 +102,7 @@ def test_help_text_from_settings_wins(
 ) -> None:
     config = config_factory(sms_help_text={"en": "Call 555-0100 for help."})
     client = app_client(twilio_routes(config, sink))
-    assert (
-        "<Message>Call 555-0100 for help.</Message>"
-        in post_signed(client, INBOUND, {**FORM, "Body": "help"}).text
-    )
+    assert "<Message>Call 555-0100 for help.</Message>" in post_signed(client, INBOUND, {**FORM, "Body": "help"}).text
 
 
 def test_stop_is_handed_on_as_opt_out_and_answered_empty(
@@ -154,9 +141,7 @@ def test_status_callbacks_move_the_message_through_its_statuses(
     assert sink.updates[-1].reason == ERROR_WORDS["30003"]
 
 
-def test_opted_out_status_gives_the_reason(
-    client: TestClient, sink: Any, post_signed: Callable[..., Any]
-) -> None:
+def test_opted_out_status_gives_the_reason(client: TestClient, sink: Any, post_signed: Callable[..., Any]) -> None:
     post_signed(client, STATUS, {"MessageSid": SID, "MessageStatus": "failed", "ErrorCode": "21610"})
     [update] = sink.updates
     assert update.status is DeliveryStatus.FAILED

@@ -118,9 +118,7 @@ def test_failed_transcription_leaves_the_text_empty(
     assert (message.text, message.metadata["transcription_status"]) == ("", "failed")
 
 
-def test_empty_recording_is_a_missed_call_event(
-    client: TestClient, sink: Any, post_signed: Callable[..., Any]
-) -> None:
+def test_empty_recording_is_a_missed_call_event(client: TestClient, sink: Any, post_signed: Callable[..., Any]) -> None:
     form = {"CallSid": CALL_SID, "RecordingSid": RECORDING_SID, "RecordingStatus": "absent"}
     post_signed(client, f"{VOICE}/recording", form, query={"caller": CALLER})
     [event] = sink.messages
@@ -143,9 +141,7 @@ def test_tampered_caller_in_the_callback_url_is_refused(
     assert sink.nothing_received
 
 
-def test_unknown_call_status_is_quarantined(
-    client: TestClient, sink: Any, post_signed: Callable[..., Any]
-) -> None:
+def test_unknown_call_status_is_quarantined(client: TestClient, sink: Any, post_signed: Callable[..., Any]) -> None:
     post_signed(client, f"{VOICE}/status", {"CallSid": CALL_SID, "CallStatus": "exploded"})
     [(channel, _raw, reason)] = sink.quarantined
     assert channel is ChannelName.PHONE

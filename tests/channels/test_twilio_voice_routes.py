@@ -62,9 +62,7 @@ def test_inbound_call_greets_in_the_callers_language_and_logs_ringing(
     client = build_client(twilio_config, sink, app_client, Agents(), language="zh")
     root = xml(post_signed(client, f"{VOICE}/inbound", {**CALL, "CallStatus": "ringing"}))
     assert root.find("Say").get("language") == "zh-CN"  # type: ignore[union-attr]
-    assert (
-        root.find("Gather").get("action") == "https://hub.example.com/channels/twilio/voice/menu?lang=zh-CN"
-    )  # type: ignore[union-attr]
+    assert root.find("Gather").get("action") == "https://hub.example.com/channels/twilio/voice/menu?lang=zh-CN"  # type: ignore[union-attr]
     [event] = sink.messages
     assert (event.channel, event.kind, event.sender.value) == (
         ChannelName.PHONE,
@@ -120,9 +118,7 @@ def test_no_agent_queues_then_offers_voicemail_after_the_wait(
     assert [child.tag for child in early] == ["Say", "Play"]
     later = xml(post_signed(client, f"{VOICE}/queue-wait", {**CALL, "QueueTime": "30"}, query={"lang": "en"}))
     assert [child.tag for child in later] == ["Play"]
-    waited = xml(
-        post_signed(client, f"{VOICE}/queue-wait", {**CALL, "QueueTime": "60"}, query={"lang": "en"})
-    )
+    waited = xml(post_signed(client, f"{VOICE}/queue-wait", {**CALL, "QueueTime": "60"}, query={"lang": "en"}))
     assert [child.tag for child in waited] == ["Leave"]
 
     left = xml(
@@ -147,9 +143,7 @@ def test_agent_freed_while_waiting_takes_the_caller_out_of_the_queue_to_dial(
 ) -> None:
     agents = Agents(AgentTarget("9", phone_number="+14155550199"))
     client = build_client(twilio_config, sink, app_client, agents)
-    waited = xml(
-        post_signed(client, f"{VOICE}/queue-wait", {**CALL, "QueueTime": "20"}, query={"lang": "en"})
-    )
+    waited = xml(post_signed(client, f"{VOICE}/queue-wait", {**CALL, "QueueTime": "20"}, query={"lang": "en"}))
     assert [child.tag for child in waited] == ["Leave"]
     result = xml(
         post_signed(
@@ -226,9 +220,7 @@ def test_voicemail_done_thanks_the_caller(
     post_signed: Callable[..., Any],
 ) -> None:
     client = build_client(twilio_config, sink, app_client, Agents())
-    root = xml(
-        post_signed(client, f"{VOICE}/voicemail-done", {**CALL, "RecordingSid": "RE1"}, query={"lang": "en"})
-    )
+    root = xml(post_signed(client, f"{VOICE}/voicemail-done", {**CALL, "RecordingSid": "RE1"}, query={"lang": "en"}))
     assert [child.tag for child in root] == ["Say", "Hangup"]
 
 
@@ -278,9 +270,7 @@ def test_requeued_caller_keeps_the_time_already_waited(
     root = xml(post_signed(client, f"{VOICE}/queue-result", form, query={"lang": "en"}))
     enqueue = root.find("Enqueue")
     assert enqueue is not None
-    assert (
-        enqueue.get("waitUrl") == "https://hub.example.com/channels/twilio/voice/queue-wait?lang=en&waited=40"
-    )
+    assert enqueue.get("waitUrl") == "https://hub.example.com/channels/twilio/voice/queue-wait?lang=en&waited=40"
     # 40 s before plus 20 s in this round reach the 60 s voicemail threshold.
     query = {"lang": "en", "waited": "40"}
     waited = xml(post_signed(client, f"{VOICE}/queue-wait", {**CALL, "QueueTime": "20"}, query=query))

@@ -24,9 +24,7 @@ async def test_stop_revokes_sms_consent_and_a_reply_is_refused_with_the_reason(c
     async with ctx.store.read() as session:
         contact = await session.get(Contact, first.contact_id)
     assert contact is not None and contact.consent == {"sms": True}
-    outcome = await do_reply(
-        ctx.store, conversation_id=first.conversation_id, agent_id=None, text="Welcome back"
-    )
+    outcome = await do_reply(ctx.store, conversation_id=first.conversation_id, agent_id=None, text="Welcome back")
     assert outcome.channel == "sms"
 
 
@@ -53,9 +51,7 @@ async def test_the_two_voicemail_callbacks_make_one_message_routed_once(ctx: Job
     assert second.message_id == first.message_id and not second.created
     async with ctx.store.read() as session:
         message = await session.get(Message, first.message_id)
-        routes = (
-            (await session.execute(select(OutboxJob.key).where(OutboxJob.job == "route"))).scalars().all()
-        )
+        routes = (await session.execute(select(OutboxJob.key).where(OutboxJob.job == "route"))).scalars().all()
     assert message is not None
     assert message.text == "Hi, please call me back about my refund."
     assert message.details["recording_url"] == "https://api.twilio.com/rec/RE1"

@@ -46,9 +46,7 @@ async def test_a_call_session_keeps_its_events_together(ctx: JobContext) -> None
     call = ThreadHints(session_key="CA123")
     ringing = await ingest(ctx, inbound(ChannelName.PHONE, "CA123:ringing", thread=call))
     answered = await ingest(ctx, inbound(ChannelName.PHONE, "CA123:answered", thread=call))
-    other = await ingest(
-        ctx, inbound(ChannelName.PHONE, "CA999:ringing", thread=ThreadHints(session_key="CA999"))
-    )
+    other = await ingest(ctx, inbound(ChannelName.PHONE, "CA999:ringing", thread=ThreadHints(session_key="CA999")))
     assert answered.conversation_id == ringing.conversation_id
     assert other.conversation_id != ringing.conversation_id
 

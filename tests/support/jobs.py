@@ -45,9 +45,7 @@ class JobDriver:
     async def _retry_pending(self) -> bool:
         async with self.ctx.store.read() as session:
             waiting = await session.execute(
-                select(func.count())
-                .select_from(OutboxJob)
-                .where(OutboxJob.status == OutboxStatus.PENDING.value)
+                select(func.count()).select_from(OutboxJob).where(OutboxJob.status == OutboxStatus.PENDING.value)
             )
             return int(waiting.scalar_one()) > 0
 

@@ -34,9 +34,7 @@ async def run(ctx: JobContext, payload: dict[str, Any]) -> None:
     try:
         adapter = ctx.channels.get(message.channel)
     except UnknownChannel:
-        await do_mark_failed(
-            ctx.store, message_id, f"the {message.channel} channel is not configured on this hub"
-        )
+        await do_mark_failed(ctx.store, message_id, f"the {message.channel} channel is not configured on this hub")
         return
     outbound = await _outbound_for(ctx, message)
     if outbound.channel in _CHOSEN_IDS:

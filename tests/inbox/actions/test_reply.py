@@ -49,9 +49,7 @@ async def test_an_opted_out_channel_is_skipped_with_the_reason_shown(ctx: JobCon
     with pytest.raises(ReplyRefused, match="opted out of SMS"):
         await do_reply(ctx.store, conversation_id=first.conversation_id, agent_id=None, text="Hi")
     with pytest.raises(ReplyRefused, match="opted out of SMS"):
-        await do_reply(
-            ctx.store, conversation_id=first.conversation_id, agent_id=None, text="Hi", channel="sms"
-        )
+        await do_reply(ctx.store, conversation_id=first.conversation_id, agent_id=None, text="Hi", channel="sms")
 
 
 async def test_a_private_note_is_stored_and_never_queued_for_sending(ctx: JobContext) -> None:

@@ -31,9 +31,7 @@ async def message(ctx: JobContext, message_id: int) -> Message:
     return row
 
 
-async def test_a_queued_reply_is_sent_on_its_channel_and_marked_sent(
-    ctx: JobContext, jobs: JobDriver
-) -> None:
+async def test_a_queued_reply_is_sent_on_its_channel_and_marked_sent(ctx: JobContext, jobs: JobDriver) -> None:
     message_id = await reply(ctx)
     await jobs.drain()
     sent = email_channel(ctx).sent
@@ -63,9 +61,7 @@ async def test_a_send_job_run_twice_sends_once(ctx: JobContext, jobs: JobDriver)
     await jobs.drain()
     # Replay the job as a crash before its acknowledgement would.
     async with ctx.store.write() as session:
-        row = (
-            await session.execute(select(OutboxJob).where(OutboxJob.key == f"send:{message_id}"))
-        ).scalar_one()
+        row = (await session.execute(select(OutboxJob).where(OutboxJob.key == f"send:{message_id}"))).scalar_one()
         row.status = "pending"
     await jobs.drain()
     assert len(email_channel(ctx).sent) == 1
@@ -78,9 +74,7 @@ async def test_a_job_whose_process_died_mid_run_is_taken_up_again(ctx: JobContex
 
     message_id = await reply(ctx)
     async with ctx.store.write() as session:
-        row = (
-            await session.execute(select(OutboxJob).where(OutboxJob.key == f"send:{message_id}"))
-        ).scalar_one()
+        row = (await session.execute(select(OutboxJob).where(OutboxJob.key == f"send:{message_id}"))).scalar_one()
         # As a runner leaves it when killed: claimed, leased, never finished.
         row.status = "running"
         row.attempts = 1
@@ -95,15 +89,11 @@ async def test_a_transient_failure_is_retried_with_back_off(ctx: JobContext, job
     await jobs.drain()
     assert [item.message_id for item in email_channel(ctx).sent] == [message_id]
     async with ctx.store.read() as session:
-        row = (
-            await session.execute(select(OutboxJob).where(OutboxJob.key == f"send:{message_id}"))
-        ).scalar_one()
+        row = (await session.execute(select(OutboxJob).where(OutboxJob.key == f"send:{message_id}"))).scalar_one()
     assert row.status == "done" and row.attempts == 2
 
 
-async def test_a_permanent_failure_marks_the_message_failed_with_the_reason(
-    ctx: JobContext, jobs: JobDriver
-) -> None:
+async def test_a_permanent_failure_marks_the_message_failed_with_the_reason(ctx: JobContext, jobs: JobDriver) -> None:
     message_id = await reply(ctx)
     email_channel(ctx).fail_next(PermanentChannelError("550 mailbox unavailable", code="550"))
     await jobs.drain()
