@@ -24,6 +24,7 @@ import asyncpg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._report import target
+from bench._scratch import scratch_database
 from channels.base import ChannelName, Identity, IdentityKind, InboundMessage, ThreadHints
 from inbox.blobs import BlobStore
 from inbox.ingest_batcher import IngestBatcher
@@ -31,7 +32,6 @@ from inbox.migrate import upgrade
 from inbox.settings import Settings, load_settings
 from inbox.store import Store
 
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 TEXTS = (
     "Hello, I need to move my reservation to the following Tuesday. Is that possible?",
     "您好，我想把下周的预订改到周二，可以吗？谢谢！",
@@ -199,13 +199,7 @@ async def main() -> int:
         hub = await run_hub(settings, messages, args.concurrency, "hub ingest (SQLite)")
         results["sqlite"] = (hub, baseline_sqlite(path, messages))
 
-    name = f"hub_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(POSTGRES_ADMIN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        dsn = POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-        url = dsn.replace("postgresql://", "postgresql+asyncpg://")
-        await asyncio.to_thread(upgrade, url)
+    async with scratch_database() as (dsn, url):
         with tempfile.TemporaryDirectory() as folder:
             settings = load_settings(database={"url": url, "pool_size": 8}, hub={"data_dir": folder})
             hub = await run_hub(settings, messages, args.concurrency, "hub ingest (PostgreSQL)")
@@ -213,9 +207,6 @@ async def main() -> int:
             light = make_messages(2000, seed=11, prefix="light-")
             calm = await run_hub(settings, light, 8, "hub ingest (PostgreSQL, 8 callers)")
         results["postgres"] = (hub, await baseline_postgres(dsn, messages))
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
     print(f"{args.messages} messages from 2,000 customers (email and SMS), {args.concurrency} concurrent callers")
     for backend, (hub, raw) in results.items():

@@ -23,7 +23,6 @@ import asyncio
 import json
 import tempfile
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from math import inf
@@ -35,15 +34,14 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql.base import PGDialect
 
 from bench._report import target
+from bench._scratch import scratch_database
 from inbox.actions.purge import do_purge
 from inbox.blobs import BlobStore
 from inbox.crypto.keyring import generate_key
-from inbox.migrate import upgrade
 from inbox.models import Contact, ContactIdentity, Conversation, Message
 from inbox.settings import Settings, load_settings
 from inbox.store import Store
 
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 BATCH = 1000
 ROUNDS = 3
 FIELDS = ("id_document_number", "date_of_birth", "income", "health_notes", "family_details")
@@ -264,22 +262,13 @@ async def main() -> int:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--messages", type=int, default=1_000_000)
     args = parser.parse_args()
-    name = f"hub_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(POSTGRES_ADMIN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        dsn = POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-        url = dsn.replace("postgresql://", "postgresql+asyncpg://")
-        await asyncio.to_thread(upgrade, url)
+    async with scratch_database() as (dsn, url):
         settings = load_settings(
             database={"url": url, "pool_size": 4},
             privacy={"encryption_keys": generate_key(), "sensitive_attributes": ["passport_note"]},
         )
         ratio = await sealed_against_clear(settings, dsn, args.customers)
         rate = await purge_messages(settings, dsn, args.messages)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
     print(f"purge rate: {rate:,.0f} messages/s")
     target("privacy_encrypted_ratio", ratio, ">=", 0.5)
     return 0

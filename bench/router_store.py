@@ -18,7 +18,6 @@ import asyncio
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import asyncpg
@@ -26,13 +25,12 @@ import asyncpg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._report import target
+from bench._scratch import scratch_database
 from inbox.actions.drain import AGENTS_PER_BATCH, BATCH_SIZE, do_drain_queue
-from inbox.migrate import upgrade
 from inbox.settings import load_settings
 from inbox.store import Store
 from router import DEFAULT_CAPACITY, RouterPolicy
 
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 WEIGHTS = dict(DEFAULT_CAPACITY.weights)
 UNITS_SQL = "CASE {column} " + " ".join(f"WHEN '{name}' THEN {weight}" for name, weight in WEIGHTS.items()) + " END"
 
@@ -240,13 +238,7 @@ async def main() -> int:
     parser.add_argument("--waiting", type=int, default=80_000)
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
-    name = f"hub_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(POSTGRES_ADMIN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        dsn = POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-        url = dsn.replace("postgresql://", "postgresql+asyncpg://")
-        await asyncio.to_thread(upgrade, url)
+    async with scratch_database() as (dsn, url):
         started = time.perf_counter()
         await fill(dsn, args.agents, args.waiting)
         print(
@@ -271,9 +263,6 @@ async def main() -> int:
             f"{bare_rate:,.0f}/s; agents over capacity {bare_over}"
         )
         print(f"  ratio hub/bare: {hub_rate / bare_rate:.3f}")
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
     target("b4_store_assignments_per_second", hub_rate, ">=", 1000.0, "/s", 0)
     target("b4_store_double_assignments", float(doubles), "<=", 0.0, "", 0)
     target("b4_store_capacity_violations", float(over), "<=", 0.0, "", 0)
