@@ -174,7 +174,7 @@ def wait_listening(process: subprocess.Popen[bytes], port: int) -> None:
 
 def start_server(kind: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        [sys.executable, __file__, f"serve-{kind}", "--port", str(port)],
+        [sys.executable, "-m", "bench.webhooks", f"serve-{kind}", "--port", str(port)],
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
