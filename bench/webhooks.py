@@ -202,7 +202,7 @@ async def load(url: str, path: str, total: int, first: int, run: str, args: argp
         count = share if index < args.clients - 1 else total - share * (args.clients - 1)
         commands.append(
             [
-                sys.executable, __file__, "client", "--url", url, "--path", path, "--run", run,
+                sys.executable, "-m", "bench.webhooks", "client", "--url", url, "--path", path, "--run", run,
                 "--first", str(first + index * share), "--count", str(count),
                 "--concurrency", str(args.concurrency), "--start-at", str(start_at),
             ]
