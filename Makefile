@@ -40,11 +40,12 @@ lint: $(INSTALLED)
 
 bench: $(INSTALLED)
 	@# Run as modules from the project root, so a bench named like a standard module (email) shadows nothing.
-	@for script in bench/*.py; do \
+	@# Every bench runs even when one fails; the exit status says whether any did.
+	@status=0; for script in bench/*.py; do \
 	  name=$$(basename $$script .py); \
 	  case $$name in _*) continue;; esac; \
-	  echo "== bench/$$name.py"; $(BIN)/python -m bench.$$name || exit 1; \
-	done
+	  echo "== bench/$$name.py"; $(BIN)/python -m bench.$$name || status=1; \
+	done; exit $$status
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var .pytest_cache .mypy_cache .ruff_cache
