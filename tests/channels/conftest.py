@@ -17,9 +17,9 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 from starlette.testclient import TestClient
 
-from channels.base import ChannelName, DeliveryUpdate, InboundMessage
 from channels.twilio_config import MenuOption, TwilioConfig, VoiceConfig
 from channels.twilio_signature import SIGNATURE_HEADER, compute_signature
+from tests.support.recording_sink import RecordingSink
 
 PROJECT = Path(__file__).resolve().parents[2]
 PRISM = PROJECT / ".tools" / "node_modules" / ".bin" / "prism"
@@ -30,28 +30,6 @@ AUTH_TOKEN = "test-auth-token-0f1e2d3c"
 PUBLIC_BASE = "https://hub.example.com"
 # Prism needs seconds to load the 2010 spec; this bound only stops a broken install from hanging the run.
 PRISM_START_LIMIT_SECONDS = 180
-
-
-class RecordingSink:
-    """An ``InboundSink`` that keeps what it is handed, in order."""
-
-    def __init__(self) -> None:
-        self.messages: list[InboundMessage] = []
-        self.updates: list[DeliveryUpdate] = []
-        self.quarantined: list[tuple[ChannelName, bytes, str]] = []
-
-    async def ingest(self, message: InboundMessage) -> None:
-        self.messages.append(message)
-
-    async def delivery_update(self, update: DeliveryUpdate) -> None:
-        self.updates.append(update)
-
-    async def quarantine(self, channel: ChannelName, raw: bytes, reason: str) -> None:
-        self.quarantined.append((channel, raw, reason))
-
-    @property
-    def nothing_received(self) -> bool:
-        return not (self.messages or self.updates or self.quarantined)
 
 
 def make_config(api_base_url: str = "https://api.twilio.com", **overrides: object) -> TwilioConfig:

@@ -3,32 +3,17 @@ from __future__ import annotations
 from email.message import EmailMessage
 from pathlib import Path
 
-from channels.base import ChannelName, DeliveryStatus, DeliveryUpdate, InboundMessage
+from channels.base import ChannelName, DeliveryStatus
 from channels.email import ComposeConfig, EmailChannel, ParseConfig
 from channels.email.inbound import deliver_mail
 from channels.fax import FaxChannel
 from channels.fax_config import FaxConfig
+from tests.support.recording_sink import RecordingSink
 
 CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus"
 COMPOSE = ComposeConfig(from_address="support@hub.test", message_id_domain="hub.test")
 EMAIL = EmailChannel(ParseConfig(), COMPOSE)
 FAX = FaxChannel(FaxConfig(gateway_senders=("gw.example",)), COMPOSE)
-
-
-class RecordingSink:
-    def __init__(self) -> None:
-        self.messages: list[InboundMessage] = []
-        self.updates: list[DeliveryUpdate] = []
-        self.quarantined: list[tuple[ChannelName, bytes, str]] = []
-
-    async def ingest(self, message: InboundMessage) -> None:
-        self.messages.append(message)
-
-    async def delivery_update(self, update: DeliveryUpdate) -> None:
-        self.updates.append(update)
-
-    async def quarantine(self, channel: ChannelName, raw: bytes, reason: str) -> None:
-        self.quarantined.append((channel, raw, reason))
 
 
 async def test_customer_mail_is_ingested() -> None:
