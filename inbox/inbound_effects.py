@@ -3,7 +3,7 @@ calls that ask for a call-back, and MMS media still to be fetched."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +11,11 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import ChannelName, InboundMessage, MessageKind
+from inbox.complaints import flag_complaints
 from inbox.models import Contact, Conversation, ConversationStatus, Event, Message, OutboxJob
+from inbox.repeat_detection import Arrival, record_repeat_contacts
+from inbox.settings import Settings
+from inbox.survey_answers import SURVEY_ANSWER, record_survey_answers
 from inbox.upsert import insert_ignoring_conflict
 
 # An opt-out or opt-in keyword changes consent for the channel it arrived on.
@@ -161,3 +165,26 @@ def _job(job: str, key: str, payload: dict[str, Any], now: datetime) -> dict[str
         "run_after": now,
         "created_at": now,
     }
+
+
+# (conversation, contact id, stored message id, message, opened a new conversation, reopened a resolved one,
+# the threading reason) for each newly stored message.
+Arrived = tuple[Conversation, int, int, InboundMessage, bool, bool, str]
+
+
+async def apply_service_recovery(
+    session: AsyncSession, settings: Settings, arrived: Sequence[Arrived], now: datetime
+) -> None:
+    """Survey answers recorded, repeat contacts linked to the complaint they repeat, complaints detected.
+
+    Repeats are looked for before this batch's complaints are flagged: a complaint raised again in a resolved
+    conversation renews its case, and must still count as a repeat of the resolved one first.
+    """
+    answers = [(c.id, contact, mid, m) for c, contact, mid, m, _new, _re, why in arrived if why == SURVEY_ANSWER]
+    await record_survey_answers(session, answers, now)
+    contacts = [entry for entry in arrived if entry[6] != SURVEY_ANSWER and not entry[3].is_automatic]
+    if not settings.recovery.enabled or not contacts:
+        return
+    arrivals = [Arrival(c.id, contact, mid, new, reopened) for c, contact, mid, _m, new, reopened, _why in contacts]
+    await record_repeat_contacts(session, arrivals, settings.recovery.repeat_contact_window_days, now)
+    await flag_complaints(session, settings.recovery, [entry[:4] for entry in contacts], now)

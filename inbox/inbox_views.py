@@ -8,16 +8,18 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, select, true
+from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox.access import Viewer, conversation_scope
-from inbox.models import Agent, Contact, Conversation, Team
+from inbox.models import Agent, Contact, Conversation, Team, utcnow
 
 TIER_ORDER = ("platinum", "gold", "silver", "bronze")
 PAGE_SIZE = 50
+COUNT_CAP = 1000
 
 
 class View(StrEnum):
@@ -45,6 +47,8 @@ class Filters:
     team_id: int | None = None
     label: str | None = None
     complaint: bool | None = None
+    # Past the conversation's own first-response or resolution due time, without that having happened.
+    sla_breached: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,22 +97,60 @@ def _filter_clauses(filters: Filters) -> list[ColumnElement[bool]]:
         clauses.append(cast(Conversation.labels, String).like(needle, escape="\\"))
     if filters.complaint is not None:
         clauses.append(Conversation.is_complaint.is_(filters.complaint))
+    if filters.sla_breached is not None:
+        clauses.append(_sla_breached(utcnow()) if filters.sla_breached else _sla_kept(utcnow()))
     return clauses
 
 
-def _base(viewer: Viewer, view: View, filters: Filters) -> Select[int]:
-    return (
-        select(Conversation.id)
-        .join(Contact, Contact.id == Conversation.contact_id)
-        .where(conversation_scope(viewer), _view_clause(viewer, view), *_filter_clauses(filters))
+def _sla_breached(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        and_(Conversation.first_response_at.is_(None), Conversation.first_response_due_at <= now),
+        and_(Conversation.resolved_at.is_(None), Conversation.resolution_due_at <= now),
     )
 
 
+def _sla_kept(now: datetime) -> ColumnElement[bool]:
+    # Spelled out rather than negated: a missing due time is kept, where NOT over NULL would drop the row.
+    return and_(
+        or_(
+            Conversation.first_response_at.is_not(None),
+            Conversation.first_response_due_at.is_(None),
+            Conversation.first_response_due_at > now,
+        ),
+        or_(
+            Conversation.resolved_at.is_not(None),
+            Conversation.resolution_due_at.is_(None),
+            Conversation.resolution_due_at > now,
+        ),
+    )
+
+
+def _base(viewer: Viewer, view: View, filters: Filters) -> Select[int]:
+    query = select(Conversation.id)
+    if filters.tier:
+        query = query.join(Contact, Contact.id == Conversation.contact_id)
+    return query.where(conversation_scope(viewer), _view_clause(viewer, view), *_filter_clauses(filters))
+
+
+class ViewCount(int):
+    """A view's size, counted up to ``COUNT_CAP`` and no further: past it a page load would count a million rows
+    for a figure nobody reads exactly. ``COUNT_CAP + 1`` stands for "more than the cap" and reads "1,000+"."""
+
+    @property
+    def capped(self) -> bool:
+        return self > COUNT_CAP
+
+    def __str__(self) -> str:
+        return f"{COUNT_CAP:,}+" if self.capped else str(int(self))
+
+
 async def view_counts(session: AsyncSession, viewer: Viewer, filters: Filters) -> dict[View, int]:
+    """Each view's count, capped (see ``ViewCount``): each costs at most ``COUNT_CAP + 1`` index entries."""
     counts: dict[View, int] = {}
     for view in views_for(viewer):
-        query = select(func.count()).select_from(_base(viewer, view, filters).subquery())
-        counts[view] = int((await session.execute(query)).scalar_one())
+        capped = _base(viewer, view, filters).limit(COUNT_CAP + 1).subquery()
+        query = select(func.count()).select_from(capped)
+        counts[view] = ViewCount(int((await session.execute(query)).scalar_one()))
     return counts
 
 

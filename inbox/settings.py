@@ -279,6 +279,30 @@ class WebSection(BaseModel):
     secret_key: SecretStr | None = None
 
 
+class LiveSection(BaseModel):
+    """The agents' live inbox: how often a connected screen says it is there, and how long a silent one stays
+    online before it counts as away."""
+
+    heartbeat_seconds: int = Field(default=20, ge=5, le=300)
+    away_after_seconds: int = Field(default=60, ge=10, le=3600)
+    # The periodic check that turns silent screens into away, for processes that could not do it themselves.
+    presence_sweep_seconds: int = Field(default=30, ge=0)
+    # Web addresses, besides the hub's own, whose pages may open the live socket (e.g. a second host name).
+    allowed_origins: list[str] = Field(default_factory=list)
+
+
+class SupervisorSection(BaseModel):
+    """The supervisor's page: first-response targets per channel (minutes) and when a conversation counts as
+    at risk of missing its target (the share of the target already spent)."""
+
+    first_response_minutes: dict[str, int] = Field(
+        default_factory=lambda: {"phone": 1, "webchat": 2, "sms": 60, "email": 240, "fax": 480}
+    )
+    at_risk_share: float = Field(default=0.8, gt=0, lt=1)
+    # First-response and resolution times are taken over conversations started in this many past days.
+    times_window_days: int = Field(default=7, ge=1, le=90)
+
+
 class PrivacySection(BaseModel):
     """Encryption of sensitive customer fields and how long each kind of data is kept (in days)."""
 
@@ -309,6 +333,98 @@ class PrivacySection(BaseModel):
         return value
 
 
+class WebhooksSection(BaseModel):
+    """Outgoing webhooks: how long a receiver may take, and how fresh the list of subscribed events must be."""
+
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Each process remembers which event kinds any active endpoint wants for this long, so emitting costs no
+    # query on the hot paths; a change made in another process reaches this one within this many seconds.
+    subscription_cache_seconds: float = Field(default=5.0, ge=0, le=300)
+    # Receivers should refuse a signature whose timestamp is further than this from their clock (replay window).
+    signature_tolerance_seconds: int = Field(default=300, ge=1)
+
+
+class CampaignsSection(BaseModel):
+    """Marketing campaigns: pace, quiet hours, frequency cap, consent and ROI attribution."""
+
+    # Messages per second for an email campaign; 0 sends as fast as the SMTP pool allows.
+    email_per_second: float = Field(default=50.0, ge=0)
+    # Messages per second per SMS sending number (carriers commonly allow 1 on a long code); 0: no limit.
+    sms_per_second: float = Field(default=1.0, ge=0)
+    # Recipients claimed by one sending job; a job also stops early to stay well inside its lease.
+    batch_size: int = Field(default=500, ge=1, le=10_000)
+    # Sending jobs working side by side on one email campaign (the rate is shared between them).
+    email_lanes: int = Field(default=2, ge=1, le=32)
+    # Quiet hours in each customer's own time zone ("HH:MM"); equal start and end turn them off.
+    quiet_hours_start: str = "21:00"
+    quiet_hours_end: str = "08:00"
+    # For customers whose time zone is unknown.
+    default_timezone: str = "UTC"
+    # At most this many campaign messages per customer within frequency_cap_days; 0 turns the cap off.
+    frequency_cap: int = Field(default=4, ge=0)
+    frequency_cap_days: int = Field(default=7, ge=1)
+    # True: only customers who consented to the channel receive campaigns; False: all but those who opted out.
+    require_consent: bool = True
+    # Payments made within this many days after a campaign message count as its revenue.
+    attribution_days: int = Field(default=14, ge=1)
+    # A recipient whose message keeps failing temporarily is marked failed after this many attempts.
+    max_send_attempts: int = Field(default=5, ge=1)
+    # Members of the segment rendered before a campaign may start, so a template error stops it up front.
+    check_sample: int = Field(default=50, ge=1)
+    # Optional mailto: unsubscribe address offered next to the one-click link (List-Unsubscribe).
+    unsubscribe_mailto: str = ""
+
+    @field_validator("quiet_hours_start", "quiet_hours_end")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+            raise ValueError("must be a time of day as HH:MM, e.g. 21:00")
+        return value
+
+
+class RecoverySection(BaseModel):
+    """Service recovery: the words that flag a complaint, how fast it must be recovered, the remedy menu, the
+    follow-up visit after resolution, and how long a new contact still counts as a repeat of a complaint."""
+
+    enabled: bool = True
+    # Matched as whole words, ignoring case ("refund" does not match "refunded"; list that form too if wanted).
+    signals_en: list[str] = Field(
+        default_factory=lambda: ["complaint", "complain", "refund", "lawyer", "attorney", "regulator", "ombudsman"]
+    )
+    # Matched anywhere in the text: Chinese is written without spaces between words.
+    signals_zh: list[str] = Field(default_factory=lambda: ["投诉", "退款", "律师", "消协", "曝光"])
+    recovery_sla_hours: float = Field(default=24.0, gt=0)
+    remedies: list[str] = Field(
+        default_factory=lambda: ["apology", "refund", "replacement", "discount voucher", "callback"], min_length=1
+    )
+    follow_up_days: int = Field(default=3, ge=0, le=365)
+    repeat_contact_window_days: int = Field(default=14, ge=0, le=365)
+
+
+class SatisfactionSection(BaseModel):
+    """The survey asked after a conversation is resolved, on the channel the customer used."""
+
+    enabled: bool = True
+    # Waiting a little lets a resolution made by mistake be undone before the customer is asked anything.
+    delay_minutes: float = Field(default=10.0, ge=0)
+    # A bare digit 1-5 by SMS or chat within this time after the survey is its answer.
+    reply_window_hours: float = Field(default=48.0, gt=0)
+    # The survey link works, and a later answer replaces the first, for this long.
+    answer_window_days: float = Field(default=14.0, gt=0)
+
+
+class CollaborationSection(BaseModel):
+    """The conversation page's composer: reply attachments, and how often snoozed conversations are woken."""
+
+    # Each file attached to a reply, and all of them together (mail servers commonly refuse more than ~25 MB).
+    max_attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=50 * 1024 * 1024)
+    max_total_attachment_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=50 * 1024 * 1024)
+    max_attachments: int = Field(default=10, ge=0, le=50)
+    max_cc: int = Field(default=10, ge=0, le=50)
+    # Seconds between checks for snoozed conversations whose time has come; 0 turns waking off.
+    wake_snoozed_seconds: int = Field(default=60, ge=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HUB_", env_nested_delimiter="__", extra="forbid")
 
@@ -321,9 +437,16 @@ class Settings(BaseSettings):
     twilio: TwilioSection = TwilioSection()
     webchat: WebchatSection = WebchatSection()
     web: WebSection = WebSection()
+    live: LiveSection = LiveSection()
+    supervisor: SupervisorSection = SupervisorSection()
     email: EmailSection = EmailSection()
     fax: FaxSection = FaxSection()
     privacy: PrivacySection = PrivacySection()
+    collaboration: CollaborationSection = CollaborationSection()
+    recovery: RecoverySection = RecoverySection()
+    satisfaction: SatisfactionSection = SatisfactionSection()
+    webhooks: WebhooksSection = WebhooksSection()
+    campaigns: CampaignsSection = CampaignsSection()
 
     @classmethod
     def settings_customise_sources(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Float, case, cast, func, literal, select
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from inbox.models import Contact, Conversation, ConversationStatus, Message
+from inbox.queries import live_contact
 from router import Boosts, PriorityOffsets, RelationshipClass, Tier, WorkItem, priority_key
 
 
@@ -71,6 +73,20 @@ async def _last_agents(session: AsyncSession, conversation_ids: list[int]) -> di
 
 _TIERS = {tier.name.lower(): tier for tier in Tier}
 
+# What a work item is made of: the conversation's routing columns and its customer's.
+_COLUMNS = (
+    Conversation.id,
+    Conversation.channel,
+    Conversation.last_message_at,
+    Conversation.is_complaint,
+    Conversation.team_id,
+    Contact.tier,
+    Contact.relationship_class,
+    Contact.is_key_account,
+    Contact.owner_agent_id,
+    Contact.language,
+)
+
 
 def _item(row: Any, last_agent_id: int | None) -> WorkItem:
     """The same item ``routing_snapshots.work_item`` makes, from the few columns the claim reads: loading
@@ -105,18 +121,7 @@ async def claim_waiting(
     caller has already found no agent for."""
     key = epoch_seconds(Conversation.last_message_at, dialect) - offset_sql(offsets)
     query = (
-        select(
-            Conversation.id,
-            Conversation.channel,
-            Conversation.last_message_at,
-            Conversation.is_complaint,
-            Conversation.team_id,
-            Contact.tier,
-            Contact.relationship_class,
-            Contact.is_key_account,
-            Contact.owner_agent_id,
-            Contact.language,
-        )
+        select(*_COLUMNS)
         .join(Contact, Contact.id == Conversation.contact_id)
         .where(Conversation.status == ConversationStatus.OPEN.value, Conversation.assignee_id.is_(None))
         .order_by(key, Conversation.id)
@@ -128,6 +133,41 @@ async def claim_waiting(
     rows = (await session.execute(query)).all()
     last_agents = await _last_agents(session, [row.id for row in rows]) if rows else {}
     return in_priority_order([_item(row, last_agents.get(row.id)) for row in rows], offsets)
+
+
+async def waiting_among(
+    session: AsyncSession, conversation_ids: Collection[int], offsets: PriorityOffsets
+) -> list[Waiting]:
+    """Those of ``conversation_ids`` that still wait for an agent (open, unassigned), best first, read without
+    locks: a route job decides on them outside any transaction and claims them afterwards."""
+    if not conversation_ids:
+        return []
+    query = (
+        select(*_COLUMNS, Contact.id.label("contact_id"), Contact.merged_into_id)
+        .join(Contact, Contact.id == Conversation.contact_id)
+        .where(
+            Conversation.id.in_(sorted(conversation_ids)),
+            Conversation.status == ConversationStatus.OPEN.value,
+            Conversation.assignee_id.is_(None),
+        )
+    )
+    rows = (await session.execute(query)).all()
+    if not rows:
+        return []
+    last_agents = await _last_agents(session, [row.id for row in rows])
+    items = []
+    for row in rows:
+        # A conversation left on a merged-away record is routed for the customer it now belongs to.
+        source = row if row.merged_into_id is None else _merged_view(row, await live_contact(session, row.contact_id))
+        items.append(_item(source, last_agents.get(row.id)))
+    return in_priority_order(items, offsets)
+
+
+def _merged_view(row: Any, contact: Contact) -> Any:
+    values = row._asdict()
+    for name in ("tier", "relationship_class", "is_key_account", "owner_agent_id", "language"):
+        values[name] = getattr(contact, name)
+    return SimpleNamespace(**values)
 
 
 def in_priority_order(items: Sequence[WorkItem], offsets: PriorityOffsets) -> list[Waiting]:

@@ -10,29 +10,39 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from router.availability import Presence, effective_presence, schedule_reason
+from router.capacity import CapacityProfile
 from router.explain import AgentVerdict, Decision, Explanation, Filter
 from router.policy import Ring, RouterPolicy, SelectionStrategy, admitting_ring, current_ring
 from router.priority import priority_key
 from router.snapshots import AgentSnapshot, WorkItem
 
 
+def spare_rank(policy: RouterPolicy, capacity: CapacityProfile) -> int:
+    """The heaviest channel the agent handles, when the policy spares blended agents (see ``RouterPolicy``):
+    agents whose capacity only light work needs come first."""
+    if not policy.spare_blended_agents:
+        return 0
+    return max(capacity.weights.values(), default=0)
+
+
 def strategy_rank(
-    strategy: SelectionStrategy, units_used: int, free_units: int, available_since: float
-) -> tuple[float, float]:
-    """Smaller ranks are chosen first. Ties fall back to the longest idle so every strategy stays fair."""
+    strategy: SelectionStrategy, units_used: int, free_units: int, available_since: float, spare: int = 0
+) -> tuple[int, float, float]:
+    """Smaller ranks are chosen first: ``spare`` (see ``spare_rank``), then the strategy. Ties fall back to the
+    longest idle so every strategy stays fair."""
     if strategy is SelectionStrategy.LEAST_BUSY:
-        return (float(units_used), available_since)
+        return (spare, float(units_used), available_since)
     if strategy is SelectionStrategy.MOST_AVAILABLE:
-        return (float(-free_units), available_since)
-    return (available_since, 0.0)
+        return (spare, float(-free_units), available_since)
+    return (spare, available_since, 0.0)
 
 
-def strategy_score(strategy: SelectionStrategy, rank: tuple[float, float], now: float) -> float:
-    """The rank as a number a person reads with "higher is better": idle seconds, negated load or free
-    units."""
+def strategy_score(strategy: SelectionStrategy, rank: tuple[int, float, float], now: float) -> float:
+    """The strategy's part of the rank as a number a person reads with "higher is better": idle seconds,
+    negated load or free units."""
     if strategy is SelectionStrategy.LONGEST_IDLE:
-        return now - rank[0]
-    return -rank[0]
+        return now - rank[1]
+    return -rank[1]
 
 
 def _reachable(agent: AgentSnapshot, now: float) -> bool:
@@ -64,7 +74,13 @@ def _verdict(agent: AgentSnapshot, item: WorkItem, ring: Ring, now: float, polic
     used = agent.capacity.units_used(agent.load)
     if not agent.capacity.fits(item.channel, agent.load, used):
         return AgentVerdict(agent.agent_id, Filter.CAPACITY, detail=f"{used}/{agent.capacity.total_units}")
-    rank = strategy_rank(policy.strategy, used, agent.capacity.total_units - used, agent.available_since)
+    rank = strategy_rank(
+        policy.strategy,
+        used,
+        agent.capacity.total_units - used,
+        agent.available_since,
+        spare_rank(policy, agent.capacity),
+    )
     return AgentVerdict(agent.agent_id, None, strategy_score(policy.strategy, rank, now), admitted.label)
 
 
@@ -78,14 +94,20 @@ def decide(item: WorkItem, agents: Iterable[AgentSnapshot], now: float, policy: 
     agents = list(agents)
     ring = current_ring(item, policy, now, owner_reachable(item, agents, now))
     verdicts: list[AgentVerdict] = []
-    best: tuple[int, tuple[float, float], int] | None = None
+    best: tuple[int, tuple[int, float, float], int] | None = None
     for agent in agents:
         verdict = _verdict(agent, item, ring, now, policy)
         verdicts.append(verdict)
         if verdict.removed_by is not None or verdict.ring is None:
             continue
         used = agent.capacity.units_used(agent.load)
-        rank = strategy_rank(policy.strategy, used, agent.capacity.total_units - used, agent.available_since)
+        rank = strategy_rank(
+            policy.strategy,
+            used,
+            agent.capacity.total_units - used,
+            agent.available_since,
+            spare_rank(policy, agent.capacity),
+        )
         order = (int(Ring[verdict.ring.upper()]), rank, agent.agent_id)
         if best is None or order < best:
             best = order

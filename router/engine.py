@@ -23,6 +23,8 @@ from router.live import ConversationStatus, LiveAgent, LiveConversation
 from router.matching import HEARTBEAT_DUE, OFFER_EXPIRES, RING_OPENS, UNSTARTED, MatchingCore
 from router.snapshots import AgentSnapshot, WorkItem
 
+RETIRED = -1  # the generation of a conversation that has left the engine: no entry or timer matches it
+
 
 class RoutingEngine(MatchingCore):
     """The router as a long-lived object: ``RoutingEngine(policy)``, fed every event, rebuilt at start-up from
@@ -165,7 +167,11 @@ class RoutingEngine(MatchingCore):
     def conversation_resolved(self, conversation_id: int, now: float) -> list[Decision]:
         conversation = self._conversations.pop(conversation_id, None)
         self._left_queue(conversation_id)
-        if conversation is None or conversation.agent_id is None:
+        if conversation is None:
+            return self._settle([])
+        # Queue entries hold the conversation itself: retire them all, as a re-queue would.
+        conversation.generation = RETIRED
+        if conversation.agent_id is None:
             return self._settle([])
         agent = self._agents.get(conversation.agent_id)
         if agent is None:

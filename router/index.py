@@ -12,7 +12,7 @@ import heapq
 from collections.abc import Callable
 
 from router.decide import strategy_rank
-from router.lanes import WaitingEntry
+from router.lanes import Entry
 from router.live import ConversationStatus, LiveAgent, LiveConversation
 from router.policy import Ring, SelectionStrategy
 from router.pools import Pool, PoolKey, PoolKind, ReadyEntry
@@ -39,9 +39,10 @@ def pool_keys_by_ring(item: WorkItem, ring: Ring) -> list[tuple[Ring, list[PoolK
 
 
 class PoolIndex:
-    def __init__(self, agents: dict[int, LiveAgent], strategy: SelectionStrategy) -> None:
+    def __init__(self, agents: dict[int, LiveAgent], strategy: SelectionStrategy, spare_blended: bool = True) -> None:
         self.agents = agents
         self.strategy = strategy
+        self.spare_blended = spare_blended
         self.pools: dict[PoolKey, Pool] = {}
         self._owner_pools: dict[int, list[PoolKey]] = {}
         self._team_pools: dict[int, list[PoolKey]] = {}
@@ -53,8 +54,8 @@ class PoolIndex:
 
     def _ready_entry(self, agent: LiveAgent) -> ReadyEntry:
         free = agent.capacity.total_units - agent.units_used
-        first, second = strategy_rank(self.strategy, agent.units_used, free, agent.available_since)
-        return (first, second, agent.agent_id, agent.version)
+        spare, first, second = strategy_rank(self.strategy, agent.units_used, free, agent.available_since, agent.spare)
+        return (spare, first, second, agent.agent_id, agent.version)
 
     def pool(self, key: PoolKey) -> Pool:
         existing = self.pools.get(key)
@@ -110,12 +111,13 @@ class PoolIndex:
             self._agents_by_team.get(agent.team_id, set()).discard(agent.agent_id)
         agent.version += 1
 
-    @staticmethod
-    def _note_smallest_weight(agent: LiveAgent) -> None:
+    def _note_smallest_weight(self, agent: LiveAgent) -> None:
         weights = agent.capacity.weights
         agent.smallest_weight = min(
             (weights[channel] for channel in agent.pools), default=agent.capacity.total_units + 1
         )
+        # Kept with the weights because it is read on every re-index (see ``router.decide.spare_rank``).
+        agent.spare = max(weights.values(), default=0) if self.spare_blended else 0
 
     def refresh(self, agent: LiveAgent) -> None:
         """Record a change in what the agent can take: older heap entries for them become stale."""
@@ -149,8 +151,8 @@ class PoolIndex:
         channel = pool.key.channel
         while heap and len(skipped) < LOOKAHEAD_PAST_DECLINED:
             entry = heap[0]
-            agent = self.agents.get(entry[2])
-            if agent is None or agent.version != entry[3] or not agent.can_take(channel):
+            agent = self.agents.get(entry[3])
+            if agent is None or agent.version != entry[4] or not agent.can_take(channel):
                 heapq.heappop(heap)
                 continue
             if conversation.declined_by(agent.agent_id):
@@ -162,23 +164,17 @@ class PoolIndex:
             heapq.heappush(heap, entry)
         return found
 
-    def head_for(
-        self, pool: Pool, agent_id: int, conversations: dict[int, LiveConversation]
-    ) -> LiveConversation | None:
+    def head_for(self, pool: Pool, agent_id: int) -> LiveConversation | None:
         """The first waiting conversation in ``pool`` this agent has not refused."""
         queue = pool.waiting
-        skipped: list[tuple[WaitingEntry, float]] = []
+        skipped: list[tuple[Entry[LiveConversation], float]] = []
         found: LiveConversation | None = None
         while len(skipped) < LOOKAHEAD_PAST_DECLINED:
             entry = queue.head
             if entry is None:
                 break
-            conversation = conversations.get(entry[2])
-            if (
-                conversation is None
-                or conversation.status is not ConversationStatus.WAITING
-                or conversation.generation != entry[3]
-            ):
+            conversation = entry[3]
+            if conversation.status is not ConversationStatus.WAITING or conversation.generation != entry[2]:
                 queue.pop()
                 continue
             if conversation.declined_by(agent_id):
@@ -190,13 +186,12 @@ class PoolIndex:
             queue.push(entry, lane)
         return found
 
-    def waiting_in(self, key: PoolKey, visit: Callable[[int, int], None]) -> None:
-        """Call ``visit(conversation_id, generation)`` for every entry of a pool's queue, stale ones
-        included."""
+    def waiting_in(self, key: PoolKey, visit: Callable[[LiveConversation, int], None]) -> None:
+        """Call ``visit(conversation, generation)`` for every entry of a pool's queue, stale ones included."""
         pool = self.pools.get(key)
         if pool is not None:
             for entry in list(pool.waiting):  # a copy: ``visit`` may re-queue
-                visit(entry[2], entry[3])
+                visit(entry[3], entry[2])
 
     def owner_pools(self, agent_id: int) -> list[PoolKey]:
         return list(self._owner_pools.get(agent_id, ()))

@@ -60,6 +60,8 @@ class LiveAgent:
     pools: dict[str, list[Pool]] = field(default_factory=dict)
     # The lightest channel the agent has pools for: below this much free capacity nothing can be taken.
     smallest_weight: int = 0
+    # The heaviest channel the agent handles when the policy spares blended agents, else 0.
+    spare: int = 0
     held: set[int] = field(default_factory=set)
     # The older conversation this agent is making room for, taking nothing newer meanwhile.
     reserved_for: int | None = None

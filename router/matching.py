@@ -30,7 +30,7 @@ class MatchingCore:
         self.policy = policy or RouterPolicy()
         self._agents: dict[int, LiveAgent] = {}
         self._conversations: dict[int, LiveConversation] = {}
-        self._index = PoolIndex(self._agents, self.policy.strategy)
+        self._index = PoolIndex(self._agents, self.policy.strategy, self.policy.spare_blended_agents)
         # (due, sequence, kind, conversation or agent id, generation)
         self._timers: list[tuple[float, int, int, int, int]] = []
         self._sequence = itertools.count()
@@ -77,18 +77,18 @@ class MatchingCore:
             ring = candidate
         conversation.ring = ring
         levels = self._levels(item, ring)
-        entry = (conversation.key, conversation.sequence, item.conversation_id, conversation.generation)
+        entry = (conversation.key, conversation.sequence, conversation.generation, conversation)
         for _, pools in levels:
             for pool in pools:
                 pool.waiting.push(entry, conversation.lane)
         if next_opening is not None:
             self._push_timer(next_opening, RING_OPENS, item.conversation_id, conversation.generation)
         for level_ring, pools in levels:
-            best: tuple[tuple[float, float, int], LiveAgent] | None = None
+            best: tuple[tuple[int, float, float, int], LiveAgent] | None = None
             for pool in pools:
                 found = self._index.best_ready(pool, conversation)
-                if found is not None and (best is None or found[0][:3] < best[0]):
-                    best = (found[0][:3], found[1])
+                if found is not None and (best is None or found[0][:4] < best[0]):
+                    best = (found[0][:4], found[1])
             if best is not None:
                 return self._assign(conversation, best[1], level_ring, now, "best ready agent on arrival")
         return None
@@ -116,7 +116,6 @@ class MatchingCore:
         capacity is usually one conversation's worth.
         """
         decisions: list[Decision] = []
-        conversations = self._conversations
         waiting_status = ConversationStatus.WAITING
         capacity = agent.capacity
         smallest = agent.smallest_weight
@@ -134,16 +133,12 @@ class MatchingCore:
                     if entry is None:
                         continue
                     # The head is nearly always current and unrefused; only otherwise pay for the search.
-                    head = conversations.get(entry[2])
-                    if (
-                        head is None
-                        or head.status is not waiting_status
-                        or head.generation != entry[3]
-                        or head.declined is not None
-                    ):
-                        head = self._current_head(pool, agent.agent_id)
-                        if head is None:
+                    head = entry[3]
+                    if head.status is not waiting_status or head.generation != entry[2] or head.declined is not None:
+                        current = self._current_head(pool, agent.agent_id)
+                        if current is None:
                             continue
+                        head = current
                     if not fits:
                         if (blocked is None or (head.key, head.sequence) < (blocked.key, blocked.sequence)) and (
                             len(self._reservations.get(head.item.conversation_id, ()))
@@ -160,7 +155,7 @@ class MatchingCore:
             if best is None or best_pool is None:
                 break
             head_entry = best_pool.waiting.head
-            if head_entry is not None and head_entry[2] == best.item.conversation_id:
+            if head_entry is not None and head_entry[3] is best:
                 best_pool.waiting.pop()  # now, while it is at hand, rather than when it turns up stale
             ring = innermost_ring(agent.agent_id, agent.team_id, agent.skills, best.item, best.ring)
             decisions.append(
@@ -206,16 +201,15 @@ class MatchingCore:
     def _current_head(self, pool: Pool, agent_id: int) -> LiveConversation | None:
         """The pool's first waiting conversation this agent has not refused, dropping stale entries."""
         waiting = pool.waiting
-        conversations = self._conversations
         head: LiveConversation | None = None
         while (entry := waiting.head) is not None:
-            head = conversations.get(entry[2])
-            if head is not None and head.status is ConversationStatus.WAITING and head.generation == entry[3]:
+            head = entry[3]
+            if head.status is ConversationStatus.WAITING and head.generation == entry[2]:
                 break
             waiting.pop()
             head = None
         if head is not None and head.declined is not None and agent_id in head.declined:
-            head = self._index.head_for(pool, agent_id, conversations)
+            head = self._index.head_for(pool, agent_id)
         return head
 
     def _agent_changed(self, agent: LiveAgent, now: float) -> list[Decision]:
@@ -245,11 +239,9 @@ class MatchingCore:
         """Conversations waiting only for this owner stop waiting for them once they are gone."""
         stuck: list[LiveConversation] = []
 
-        def collect(conversation_id: int, generation: int) -> None:
-            conversation = self._conversations.get(conversation_id)
+        def collect(conversation: LiveConversation, generation: int) -> None:
             if (
-                conversation is not None
-                and conversation.generation == generation
+                conversation.generation == generation
                 and conversation.status is ConversationStatus.WAITING
                 and conversation.ring is Ring.OWNER
             ):
@@ -288,6 +280,7 @@ class MatchingCore:
                 agent.units_used,
                 agent.capacity.total_units - agent.units_used,
                 agent.available_since,
+                agent.spare,
             )
             score = strategy_score(self.policy.strategy, rank, now)
             verdicts = (AgentVerdict(agent.agent_id, None, score, _RING_LABELS[ring]),)

@@ -55,6 +55,11 @@ class RouterPolicy:
     reserve_for_synchronous: bool = False
     # One agent making room is enough to serve the call; more would leave capacity unused for no gain.
     reservations_per_conversation: int = 1
+    # Among agents who could take a conversation now, prefer those whose capacity no heavier channel needs: a
+    # chat goes to a chat agent before a voice agent, an email to the back office before a phone agent. Only
+    # an agent holding nothing can take a call, so blended agents are the scarce resource; handing them light
+    # work that others could do leaves calls waiting. Applied before the strategy, which still orders equals.
+    spare_blended_agents: bool = True
     explain: bool = True
 
     def is_synchronous(self, channel: str) -> bool:

@@ -12,12 +12,15 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from router.lanes import LaneQueue
 
-# (strategy rank, strategy tie-break, agent id, version)
-ReadyEntry = tuple[float, float, int, int]
+if TYPE_CHECKING:
+    from router.live import LiveConversation
+
+# (spare rank, strategy rank, strategy tie-break, agent id, version)
+ReadyEntry = tuple[int, float, float, int, int]
 
 
 class PoolKind(StrEnum):
@@ -61,7 +64,7 @@ class PoolKey(NamedTuple):
 class Pool:
     key: PoolKey
     eligible: set[int] = field(default_factory=set)
-    waiting: LaneQueue = field(default_factory=LaneQueue)
+    waiting: LaneQueue[LiveConversation] = field(default_factory=LaneQueue)
     ready: list[ReadyEntry] = field(default_factory=list)
     # Every agent state change pushes a fresh entry; without a bound, heaps of agents that are rarely at the
     # top would grow with the number of events rather than the number of agents. Rebuilt at each compaction.

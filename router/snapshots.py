@@ -59,7 +59,10 @@ class WorkItem:
     declined_by: frozenset[int] = frozenset()
 
     def preferred_agents(self) -> tuple[int, ...]:
-        if self.owner_agent_id is None and self.last_agent_id is None:
-            return ()
-        agents = (self.owner_agent_id, self.last_agent_id)
-        return tuple(dict.fromkeys(agent for agent in agents if agent is not None))
+        # Asked several times for every arrival, hence spelt out rather than de-duplicated generically.
+        owner, last = self.owner_agent_id, self.last_agent_id
+        if owner is None:
+            return () if last is None else (last,)
+        if last is None or last == owner:
+            return (owner,)
+        return (owner, last)

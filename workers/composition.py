@@ -12,6 +12,7 @@ from channels.registry import ChannelRegistry
 from inbox.blobs import BlobStore
 from inbox.settings import Settings
 from inbox.store import Store
+from inbox.webhook_events import configure_subscription_cache
 from workers.context import JobContext
 from workers.embedded import EmbeddedRunner
 from workers.mail_polling import MailPolling, start_mail_polling
@@ -30,6 +31,7 @@ def build_channels(settings: Settings) -> ChannelRegistry:
 
 def build_context(settings: Settings, channels: ChannelRegistry | None = None) -> JobContext:
     store = Store(settings)
+    configure_subscription_cache(store)
     return JobContext(
         settings=settings,
         store=store,

@@ -36,6 +36,8 @@ def periodic_jobs(settings: Settings) -> list[Periodic]:
         Periodic("recompute_values", settings.schedule.recompute_values_seconds),
         Periodic("drain", settings.schedule.drain_queue_seconds, {"reason": "scheduled"}),
         Periodic("purge", settings.schedule.purge_seconds),
+        Periodic("presence_sweep", settings.live.presence_sweep_seconds),
+        Periodic("wake_snoozed", settings.collaboration.wake_snoozed_seconds),
     ]
     return [job for job in wanted if job.every_seconds > 0]
 

@@ -10,7 +10,8 @@ must pass the id it got the first time as ``external_id_hint`` so the customer n
 ``OutboundMessage.metadata`` keys read here: ``template`` (default ``reply``), ``signature``, ``reference``
 (shown in the footer, e.g. a ticket number), ``lang``, ``conversation_token`` (builds the Reply-To when
 ``reply_to`` is not given), ``auto_submitted`` (sets ``Auto-Submitted: auto-replied`` on automatic answers so
-other robots stay quiet).
+other robots stay quiet), ``list_unsubscribe`` and ``list_unsubscribe_post`` (bulk mail's unsubscribe headers)
+and ``unsubscribe_url`` (offered in the campaign template's footer).
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ def compose_email(outbound: OutboundMessage, config: ComposeConfig, *, now: date
             "reference": metadata.get("reference", ""),
             "business_name": config.business_name,
             "lang": metadata.get("lang", "en"),
+            "unsubscribe_url": metadata.get("unsubscribe_url", ""),
         },
     )
     message = _body_tree(body.text, body.html, outbound.attachments)
@@ -100,6 +102,11 @@ def compose_email(outbound: OutboundMessage, config: ComposeConfig, *, now: date
     message["Date"] = format_datetime(now or datetime.now(UTC))
     message["Message-ID"] = f"<{message_id}>"
     _set_threading(message, outbound)
+    # Bulk mail (campaigns): one-click unsubscribe as RFC 2369 and RFC 8058 describe it.
+    if metadata.get("list_unsubscribe"):
+        message["List-Unsubscribe"] = metadata["list_unsubscribe"]
+        if metadata.get("list_unsubscribe_post"):
+            message["List-Unsubscribe-Post"] = metadata["list_unsubscribe_post"]
     if metadata.get("auto_submitted"):
         message["Auto-Submitted"] = "auto-replied"
     recipients = (outbound.to.value, *(address for _, address in cc if address))

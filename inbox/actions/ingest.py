@@ -1,7 +1,7 @@
 """Storing inbound messages: the one write path every channel's input goes through.
 
 In one transaction per batch: find or create each customer by identity, thread into a conversation, store the
-messages and their attachments, audit, and queue the routing jobs. A batch costs a fixed number of statements
+messages and their attachments, audit, and queue one routing job. A batch costs a fixed number of statements
 however many messages it holds, which is what lets the store keep up with a mail poller's batched FETCH or a burst
 of webhooks. Idempotent on (channel, external id): the same message delivered twice, in one batch or by twenty
 concurrent callers, is stored once.
@@ -24,6 +24,7 @@ from inbox.blobs import BlobStore
 from inbox.contact_lookup import ContactMatch, resolve_contacts
 from inbox.inbound_effects import (
     apply_consent_keywords,
+    apply_service_recovery,
     is_voicemail_part,
     media_jobs,
     merge_voicemail_parts,
@@ -44,8 +45,10 @@ from inbox.pair_filter import pairs_in
 from inbox.raw_payloads import keep_raws, raw_row, too_large_to_inline
 from inbox.settings import Settings
 from inbox.store import Store
+from inbox.survey_answers import SURVEY_ANSWER, find_survey_answers
 from inbox.threading import ThreadIndex
 from inbox.upsert import insert_ignoring_conflict, insert_returning_on_conflict_skip
+from inbox.webhook_events import MESSAGE_CREATED, enqueue_webhook_events
 
 MessageKey = tuple[str, str]
 
@@ -162,7 +165,15 @@ async def _store_batch(
     if not fresh:
         return outcomes
     matches = await resolve_contacts(session, [m.sender for m in fresh if m.sender is not None])
-    placements = await _place(session, settings, fresh, matches, now)
+    contact_of = {sender: match.contact_id for sender, match in matches.items()}
+    answers = await find_survey_answers(session, settings.satisfaction, fresh, contact_of, now)
+    placements = await _place(session, settings, [m for m in fresh if _key(m) not in answers], matches, now)
+    # A survey's answer joins the surveyed conversation as it is: not reopened, not routed.
+    placements += [
+        _Placement(m, matches[(m.sender.kind.value, m.sender.value)], answers[_key(m)], False, SURVEY_ANSWER)
+        for m in fresh
+        if _key(m) in answers and m.sender is not None
+    ]
     inserted = await _insert_messages(session, placements, now)
     # Messages a concurrent writer stored first: drop what this batch created only for them.
     losers = [p for p in placements if _key(p.message) not in inserted]
@@ -311,27 +322,28 @@ async def _record_side_rows(
     if attachments:
         await session.execute(insert(Attachment), attachments)
     await session.execute(insert(Event), [_event_row(p, ids[_key(p.message)], now) for p in winners])
-    jobs = [
-        {
-            "job": "route",
-            "key": f"route:{ids[_key(p.message)]}",
-            "payload": {"conversation_id": p.conversation.id, "message_id": ids[_key(p.message)]},
-            "status": "pending",
-            "attempts": 0,
-            "run_after": now,
-            "created_at": now,
-        }
-        for p in winners
-        # Automatic mail must not pull an agent in.
-        if not p.message.is_automatic
-    ]
+    jobs = _route_job(winners, ids, now)
     jobs += media_jobs([(ids[_key(p.message)], p.message) for p in winners], now)
     if jobs:
         await insert_ignoring_conflict(session, OutboxJob, jobs, ["key"])
         session.info["queued_jobs"] = True
+    await enqueue_webhook_events(
+        session,
+        MESSAGE_CREATED,
+        [
+            {"message_id": ids[_key(p.message)], "conversation_id": p.conversation.id, "reopened": p.reopened}
+            for p in winners
+        ],
+    )
     await apply_consent_keywords(session, [(p.match.contact_id, p.message) for p in winners], now)
     await request_callbacks(
         session, [(p.conversation, p.match.contact_id, ids[_key(p.message)], p.message) for p in winners], now
+    )
+    await apply_service_recovery(
+        session,
+        settings,
+        [(p.conversation, p.match.contact_id, ids[_key(p.message)], p.message, *_placed(p)) for p in winners],
+        now,
     )
     latest: dict[int, _Placement] = {}
     for placement in winners:
@@ -345,6 +357,35 @@ async def _record_side_rows(
                 for contact_id, p in latest.items()
             ],
         )
+
+
+def _route_job(winners: Sequence[_Placement], ids: dict[MessageKey, int], now: datetime) -> list[dict[str, Any]]:
+    """One routing job for the whole batch, naming the conversations that may need an agent: deciding them
+    together costs one snapshot of the agents and one claim instead of one of each per message. Keyed by the
+    batch's first routed message, which no other batch stores, so a rerun of the batch queues nothing more."""
+    routed = [
+        (ids[_key(p.message)], p.conversation.id)
+        for p in winners
+        # Automatic mail must not pull an agent in, nor a survey's answer; an assigned conversation has its agent.
+        if not p.message.is_automatic and p.reason != SURVEY_ANSWER and p.conversation.assignee_id is None
+    ]
+    if not routed:
+        return []
+    return [
+        {
+            "job": "route",
+            "key": f"route:{min(message_id for message_id, _ in routed)}",
+            "payload": {"conversation_ids": sorted({conversation_id for _, conversation_id in routed})},
+            "status": "pending",
+            "attempts": 0,
+            "run_after": now,
+            "created_at": now,
+        }
+    ]
+
+
+def _placed(placement: _Placement) -> tuple[bool, bool, str]:
+    return placement.new_conversation, placement.reopened, placement.reason
 
 
 def _event_row(placement: _Placement, message_id: int, now: datetime) -> dict[str, Any]:

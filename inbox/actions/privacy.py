@@ -34,9 +34,12 @@ async def require_admin(session: AsyncSession, actor_agent_id: int | None) -> No
         raise AdminRequired("only an admin may export or erase a customer's data")
 
 
-async def do_reveal_sensitive(store: Store, contact_id: int, field: str, actor_agent_id: int) -> str | None:
+async def do_reveal_sensitive(
+    store: Store, contact_id: int, field: str, actor_agent_id: int, *, origin: str | None = None
+) -> str | None:
     """The clear value of ``field`` (a sensitive field name, or ``custom_attributes.<name>`` of a sensitive
-    attribute); None when the customer has no value for it."""
+    attribute); None when the customer has no value for it. ``origin`` says where the request came from (the
+    page or API and the client's address), for the audit entry."""
     attribute = field.removeprefix(ATTRIBUTE_PREFIX) if field.startswith(ATTRIBUTE_PREFIX) else None
     if attribute is None and field not in SENSITIVE_FIELDS:
         raise RevealRefused(f"{field} is not a sensitive field")
@@ -62,5 +65,6 @@ async def do_reveal_sensitive(store: Store, contact_id: int, field: str, actor_a
             contact_id=contact_id,
             field=field,
             had_value=value is not None,
+            origin=origin,
         )
     return value

@@ -9,9 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import ChannelName, MessageKind
 from inbox import audit, outbox, queries
-from inbox.models import Contact, ContactIdentity, Conversation, Direction, Message, utcnow
+from inbox.models import Attachment, Contact, ContactIdentity, Conversation, Direction, Message, utcnow
 from inbox.reply_channel import IDENTITY_FOR_CHANNEL, ChannelChoice, choose_reply_channel, reachable
+from inbox.reply_files import StoredFile
 from inbox.store import Store
+from inbox.webhook_events import MESSAGE_CREATED, enqueue_webhook_events
 
 
 class ReplyRefused(Exception):
@@ -36,6 +38,7 @@ async def do_reply(
     channel: str | None = None,
     cc: Sequence[str] = (),
     note: bool = False,
+    attachments: Sequence[StoredFile] = (),
 ) -> ReplyOutcome:
     if not text.strip() and not (html or "").strip():
         raise ReplyRefused("the reply is empty")
@@ -50,6 +53,9 @@ async def do_reply(
         choice = _choose(channel, contact, conversation, identities)
         if choice.channel is None:
             raise ReplyRefused(choice.reason)
+        if (cc or attachments) and choice.channel is not ChannelName.EMAIL:
+            # Only e-mail carries copies and files; saying so beats dropping them silently.
+            raise ReplyRefused(f"CC and attachments go only by email; this reply would go by {choice.channel.value}")
         recipient = _recipient(identities, choice.channel)
         now = utcnow()
         message = Message(
@@ -68,6 +74,16 @@ async def do_reply(
         )
         session.add(message)
         await session.flush()
+        for stored in attachments:
+            session.add(
+                Attachment(
+                    message_id=message.id,
+                    sha256=stored.sha256,
+                    filename=stored.filename,
+                    content_type=stored.content_type,
+                    size=stored.size,
+                )
+            )
         if conversation.first_response_at is None:
             conversation.first_response_at = now
         conversation.last_message_at = now
@@ -82,6 +98,9 @@ async def do_reply(
             reason=choice.reason,
         )
         await outbox.enqueue(session, "send", f"send:{message.id}", {"message_id": message.id})
+        await enqueue_webhook_events(
+            session, MESSAGE_CREATED, [{"message_id": message.id, "conversation_id": conversation.id}]
+        )
         return ReplyOutcome(message.id, choice.channel.value, choice.reason, queued=True)
 
 

@@ -6,7 +6,9 @@ from datetime import datetime
 
 from inbox import audit, outbox
 from inbox.models import Conversation, ConversationStatus, utcnow
+from inbox.resolution_effects import after_resolution
 from inbox.store import Store
+from inbox.webhook_events import CONVERSATION_STATUS_CHANGED, enqueue_webhook_events
 
 
 class StatusRefused(Exception):
@@ -51,6 +53,21 @@ async def do_set_status(
             after=wanted.value,
             snoozed_until=until.isoformat() if until else None,
         )
+        await enqueue_webhook_events(
+            session,
+            CONVERSATION_STATUS_CHANGED,
+            [
+                {
+                    "conversation_id": conversation.id,
+                    "status": wanted.value,
+                    "previous_status": before,
+                    "snoozed_until": until.isoformat() if until else None,
+                    "actor_agent_id": actor_agent_id,
+                }
+            ],
+        )
+        if wanted is ConversationStatus.RESOLVED:
+            await after_resolution(session, store.settings, conversation, actor_agent_id, now)
         if before == ConversationStatus.OPEN.value and conversation.assignee_id is not None:
             # Only open conversations occupy an agent, so this one leaving "open" frees capacity.
             await outbox.queue_drain(session, f"conversation {conversation.id} {wanted.value}")

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from inbox import audit
 from inbox.models import Agent, Conversation, Team, agent_teams
 from inbox.store import Store
+from inbox.webhook_events import CONVERSATION_ASSIGNED, CONVERSATION_TRANSFERRED, enqueue_webhook_events
 
 # Marketers never handle conversations, so nothing can be handed to them.
 HANDLING_ROLES = ("agent", "supervisor", "admin")
@@ -61,4 +62,19 @@ async def do_assign_manually(
             after=after,
             manual=True,
             note=note,
+        )
+        await enqueue_webhook_events(
+            session,
+            CONVERSATION_TRANSFERRED if before["team_id"] != after["team_id"] else CONVERSATION_ASSIGNED,
+            [
+                {
+                    "conversation_id": conversation.id,
+                    "assignee_id": after["agent_id"],
+                    "previous_assignee_id": before["agent_id"],
+                    "team_id": after["team_id"],
+                    "previous_team_id": before["team_id"],
+                    "actor_agent_id": actor_agent_id,
+                    "note": note,
+                }
+            ],
         )

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from inbox.crypto.columns import AttributesDocument, Sealed
 from inbox.models import Base
+from inbox.search_schema import compared_with_models
 
 config = context.config
 target_metadata = Base.metadata
@@ -35,6 +36,7 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=_render_item,
+        include_name=compared_with_models,
     )
     with context.begin_transaction():
         context.run_migrations()

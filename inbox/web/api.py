@@ -17,6 +17,7 @@ from inbox.conversation_view import REPLY_CHANNELS, timeline
 from inbox.inbox_views import PAGE_SIZE, View, inbox_rows, view_counts, views_for
 from inbox.models import Conversation
 from inbox.web import api_shapes
+from inbox.web.api_search import search_api
 from inbox.web.params import filters_from, optional_int, path_id, view_from
 
 MAX_PAGE = 200
@@ -118,4 +119,5 @@ routes = [
     Route("/api/v1/conversations/{conversation_id}", get_conversation, methods=["GET"]),
     Route("/api/v1/conversations/{conversation_id}/messages", list_messages, methods=["GET"]),
     Route("/api/v1/conversations/{conversation_id}/reply", post_reply, methods=["POST"]),
+    Route("/api/v1/search", search_api, methods=["GET"]),
 ]

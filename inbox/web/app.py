@@ -18,14 +18,19 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from inbox.blobs import BlobStore
+from inbox.realtime import Bus
 from inbox.settings import Settings
 from inbox.store import Store
-from inbox.web import api, api_directory, attachments, auth, openapi, pages_conversation, pages_inbox
+from inbox.web import api, api_directory, attachments, auth, live, openapi, pages_conversation, pages_inbox
 from inbox.web.auth_gate import AuthGate
 from inbox.web.channel_paths import ChannelPaths
+from inbox.web.collaboration_routes import collaboration_routes
 from inbox.web.errors import http_error
+from inbox.web.pages_search import routes as search_routes
+from inbox.web.pages_supervisor import routes as supervisor_routes
 from inbox.web.rate_limit import LoginLimiter
 from inbox.web.security_headers import SecurityHeaders
+from inbox.web.service_routes import service_recovery_routes
 from inbox.web.templating import build_templates
 
 Hook = Callable[[], Awaitable[None]]
@@ -51,6 +56,7 @@ def create_app(
     on_shutdown: Sequence[Hook] = (),
     blobs: BlobStore | None = None,
     login_limiter: LoginLimiter | None = None,
+    bus: Bus | None = None,
 ) -> Starlette:
     async def health(_request: Request) -> Response:
         # Says only whether the hub can reach its store: safe to expose to a load balancer.
@@ -68,6 +74,8 @@ def create_app(
         try:
             yield
         finally:
+            # The live sockets' feed and timers go first: the hooks may close the store they use.
+            await app.state.live.aclose()
             for hook in reversed(on_shutdown):
                 await hook()
 
@@ -77,11 +85,16 @@ def create_app(
         *channel_routes,
         *auth.routes,
         *pages_inbox.routes,
+        *search_routes,
         *pages_conversation.routes,
+        *collaboration_routes,
+        *service_recovery_routes,
         *attachments.routes,
         *api.routes,
         *api_directory.routes,
         *openapi.routes,
+        *live.routes,
+        *supervisor_routes,
         Mount("/static", StaticFiles(directory=STATIC_ROOT), name="static"),
     ]
     channel_paths = ChannelPaths(channel_routes)
@@ -109,4 +122,5 @@ def create_app(
     app.state.blobs = blobs if blobs is not None else BlobStore(settings.data_dir / "blobs")
     app.state.templates = build_templates()
     app.state.login_limiter = login_limiter or LoginLimiter()
+    live.install_live(app, settings, store, bus)
     return app

@@ -23,8 +23,9 @@ from inbox.web.channel_paths import ChannelPaths
 
 OPEN_PATHS = frozenset({"/login", "/healthz"})
 # Static files hold nothing private. Channel routes are open wherever they are mounted (/channels/…, and e.g.
-# the chat widget's /widget.js): they verify each request themselves (see ``channel_paths``).
-OPEN_PREFIXES = ("/static/",)
+# the chat widget's /widget.js): they verify each request themselves (see ``channel_paths``). Survey pages are
+# reached by customers through signed links; the signature is checked by the page itself.
+OPEN_PREFIXES = ("/static/", "/survey/")
 API_PREFIX = "/api/"
 SESSION_AGENT = "agent_id"
 SESSION_PASSWORD_VERSION = "pwv"

@@ -28,6 +28,7 @@ ERRORS = {
 }
 ID = {"name": "conversation_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+CONTACT_ID = {"name": "contact_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 
 SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "properties": {"error": {"type": "string"}, "detail": {"type": "string"}}},
@@ -191,6 +192,7 @@ PATHS: dict[str, Any] = {
                 _query("team", "only this team's id"),
                 _query("label", "only with this label"),
                 _query("complaint", "yes or no", ("yes", "no")),
+                _query("sla", "breached: past its first-response or resolution due time; kept", ("breached", "kept")),
                 _query("limit", "at most this many (up to 200)"),
                 _query("offset", "skip this many"),
             ],
@@ -200,7 +202,11 @@ PATHS: dict[str, Any] = {
                         "type": "object",
                         "properties": {
                             "view": {"type": "string"},
-                            "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+                            "counts": {
+                                "type": "object",
+                                "additionalProperties": {"type": "integer"},
+                                "description": "counted up to 1000; 1001 means more than 1000",
+                            },
                             "conversations": {"type": "array", "items": _ref("InboxRow")},
                         },
                     }
@@ -260,6 +266,181 @@ PATHS: dict[str, Any] = {
             "responses": {
                 "200": _ok({"type": "object", "properties": {"teams": {"type": "array", "items": _ref("Team")}}}),
                 "401": ERRORS["401"],
+            },
+        }
+    },
+    "/api/v1/search": {
+        "get": {
+            "summary": "Messages and customers matching the words, within the caller's reach, best first",
+            "description": (
+                "Substring search, Chinese included; every word must match. Words of three characters or more "
+                "search the whole archive; a query of only shorter words searches the latest messages "
+                "(recent_only). The newest matches are ranked; truncated says more matched than were ranked. "
+                "*_html fields are escaped HTML with <mark> around the matches."
+            ),
+            "parameters": [
+                {**_query("q", "what to look for"), "required": True},
+                _query("page", "page of message hits, from 1 (customers come with page 1)"),
+                _query("per_page", "message hits per page (default 20, up to 100)"),
+            ],
+            "responses": {
+                "200": _ok(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "query": {"type": "string"},
+                            "terms": {"type": "array", "items": {"type": "string"}},
+                            "page": {"type": "integer"},
+                            "has_next": {"type": "boolean"},
+                            "truncated": {"type": "boolean"},
+                            "recent_only": {"type": "boolean"},
+                            "customers": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "id": {"type": "integer"},
+                                        "name": {"type": ["string", "null"]},
+                                        "name_html": {"type": "string"},
+                                        "tier": {"type": "string"},
+                                        "identities_html": {"type": "array", "items": {"type": "string"}},
+                                        "conversation_id": {"type": ["integer", "null"]},
+                                    },
+                                },
+                            },
+                            "messages": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "id": {"type": "integer"},
+                                        "conversation_id": {"type": "integer"},
+                                        "contact": {
+                                            "type": "object",
+                                            "properties": {
+                                                "id": {"type": "integer"},
+                                                "name": {"type": ["string", "null"]},
+                                            },
+                                        },
+                                        "channel": {"type": "string"},
+                                        "direction": {"type": "string"},
+                                        "created_at": {"type": "string", "format": "date-time"},
+                                        "subject_html": {"type": ["string", "null"]},
+                                        "snippet_html": {"type": "string"},
+                                        "score": {"type": "number"},
+                                    },
+                                },
+                            },
+                        },
+                    }
+                ),
+                "400": {"description": "No query", "content": {"application/json": {"schema": _ref("Error")}}},
+                "401": ERRORS["401"],
+                "403": {"description": "The caller's role reads no conversations"},
+            },
+        }
+    },
+    # ---- The customer's sensitive fields and own data (privacy) ----
+    "/api/v1/contacts/{contact_id}/sensitive": {
+        "get": {
+            "summary": "Which sensitive fields the customer has, masked (the read is audited)",
+            "parameters": [CONTACT_ID],
+            "responses": {
+                "200": _ok(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "contact_id": {"type": "integer"},
+                            "fields": {"type": "object", "additionalProperties": {"type": ["string", "null"]}},
+                        },
+                    }
+                ),
+                **ERRORS,
+            },
+        }
+    },
+    "/api/v1/contacts/{contact_id}/reveal": {
+        "post": {
+            "summary": "Reveal one sensitive field (supervisors and admins; each reveal audited with who, when, where)",
+            "parameters": [CONTACT_ID],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["field"],
+                            "properties": {
+                                "field": {
+                                    "type": "string",
+                                    "description": "id_document_number, date_of_birth, income, health_notes, "
+                                    "family_details, or custom_attributes.<name> of a sensitive attribute",
+                                }
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": _ok(
+                    {
+                        "type": "object",
+                        "properties": {"field": {"type": "string"}, "value": {"type": ["string", "null"]}},
+                    }
+                ),
+                "403": {"description": "The caller may not reveal sensitive fields, or the field is not sensitive"},
+                **ERRORS,
+            },
+        }
+    },
+    "/api/v1/contacts/{contact_id}/export": {
+        "post": {
+            "summary": "Everything held about the customer as a zip of JSON documents and files (admins; audited)",
+            "parameters": [CONTACT_ID],
+            "responses": {
+                "200": {
+                    "description": "The archive",
+                    "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+                },
+                "403": {"description": "Only an admin may export"},
+                "409": {"description": "The record was merged into another; export that one"},
+                **ERRORS,
+            },
+        }
+    },
+    "/api/v1/contacts/{contact_id}/erase": {
+        "post": {
+            "summary": "Erase the customer at their request: irreversible (admins; audited)",
+            "parameters": [CONTACT_ID],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["confirm"],
+                            "properties": {"confirm": {"type": "integer", "description": "the customer's id again"}},
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": _ok(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "contact_ids": {"type": "array", "items": {"type": "integer"}},
+                            "messages": {"type": "integer"},
+                            "identities": {"type": "integer"},
+                            "attachments": {"type": "integer"},
+                            "raw_payloads": {"type": "integer"},
+                            "files": {"type": "integer"},
+                        },
+                    }
+                ),
+                "400": {"description": "confirm does not repeat the customer's id"},
+                "403": {"description": "Only an admin may erase"},
+                **ERRORS,
             },
         }
     },

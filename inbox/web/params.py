@@ -35,6 +35,9 @@ def filters_from(params: Mapping[str, Any]) -> Filters:
     complaint = params.get("complaint") or None
     if complaint not in (None, "yes", "no", "true", "false"):
         raise HTTPException(400, "complaint must be yes or no")
+    sla = params.get("sla") or None
+    if sla not in (None, "breached", "kept"):
+        raise HTTPException(400, "sla must be breached or kept")
     return Filters(
         channel=_choice(params, "channel", CHANNEL_CHOICES),
         # "any" lifts the status filter; the default shows open work, as an inbox should.
@@ -43,6 +46,7 @@ def filters_from(params: Mapping[str, Any]) -> Filters:
         team_id=optional_int(params.get("team"), "team"),
         label=(params.get("label") or "").strip() or None,
         complaint=None if complaint is None else complaint in ("yes", "true"),
+        sla_breached=None if sla is None else sla == "breached",
     )
 
 

@@ -27,7 +27,8 @@
       rate_limited: "You are sending messages too quickly. Please wait a few seconds.",
       bad_email: "Please enter a valid email address.", too_long: "This message is too long.",
       failedGeneric: "Something went wrong. Please try again.", unavailable: "Chat is not available on this page.",
-      file: "File", cancel: "Cancel"
+      file: "File", cancel: "Cancel", survey: "How did we do? 1 = very unhappy, 5 = very happy",
+      surveyThanks: "Thank you for your rating!", surveyComment: "Add a comment"
     },
     "zh-CN": {
       open: "打开聊天", close: "关闭聊天", title: "在线咨询", send: "发送", attach: "附加图片或 PDF",
@@ -45,7 +46,8 @@
       tooLarge: "文件太大（上限 {n} MB）。", badType: "只能发送图片和 PDF 文件。",
       rate_limited: "您发送得太快了，请稍等几秒。", bad_email: "请输入有效的邮箱地址。",
       too_long: "消息太长了。", failedGeneric: "出了点问题，请重试。", unavailable: "此页面无法使用在线咨询。",
-      file: "文件", cancel: "取消"
+      file: "文件", cancel: "取消", survey: "您对这次服务满意吗？1 = 非常不满意，5 = 非常满意",
+      surveyThanks: "感谢您的评价！", surveyComment: "留言"
     }
   };
   function pickLanguage() {
@@ -336,6 +338,24 @@
     }, t("cancel"));
   });
 
+  // The survey card: a tapped score goes out as the visitor's message, which the hub takes as the answer.
+  function surveyCard(event) {
+    formArea.textContent = "";
+    var scores = el("p", { "class": "buttons scores", role: "group", "aria-label": t("survey") });
+    var card = el("div", { "class": "card survey", "data-survey": String(event.survey) }, [el("p", { text: t("survey") }), scores]);
+    [1, 2, 3, 4, 5].forEach(function (n) {
+      scores.appendChild(el("button", { type: "button", "class": "plain", text: String(n), onclick: function () {
+        submit({ type: "message", text: String(n) }, { text: String(n) });
+        card.textContent = "";
+        card.appendChild(el("p", { text: t("surveyThanks") }));
+        if (/^https?:\/\//.test(event.url || "")) {
+          card.appendChild(el("a", { href: event.url, target: "_blank", rel: "noopener noreferrer", text: t("surveyComment") }));
+        }
+      } }));
+    });
+    formArea.appendChild(card);
+  }
+
   function onEvent(event) {
     switch (event.type) {
       case "welcome":
@@ -360,6 +380,9 @@
       case "ack":
       case "message.created":
         place(event);
+        break;
+      case "survey.requested":
+        surveyCard(event);
         break;
       case "typing":
         if (event.who === "agent") { typingLine.textContent = t("typing"); typingLine.hidden = !event.on; }

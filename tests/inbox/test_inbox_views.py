@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
+from inbox import inbox_views
 from inbox.access import Viewer, load_viewer
-from inbox.inbox_views import Filters, View, inbox_rows, view_counts, views_for
+from inbox.inbox_views import Filters, View, ViewCount, inbox_rows, view_counts, views_for
 from inbox.models import Conversation, utcnow
 from tests.support.web import World, build_world
 from workers.context import JobContext
@@ -52,3 +55,39 @@ async def test_views_by_role_and_their_counts(ctx: JobContext) -> None:
         }
         assert await inbox_rows(session, chen, View.ALL, Filters()) == []
         assert await inbox_rows(session, mia, View.MINE, Filters()) == []
+
+
+async def test_counts_stop_at_the_cap_and_say_so(ctx: JobContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    world = await build_world(ctx)
+    root = await _viewer(ctx, world, "root")
+    monkeypatch.setattr(inbox_views, "COUNT_CAP", 2)
+    async with ctx.store.read() as session:
+        counts = await view_counts(session, root, Filters())
+    unassigned, everything, mine = counts[View.UNASSIGNED], counts[View.ALL], counts[View.MINE]
+    assert isinstance(everything, ViewCount) and everything.capped and str(everything) == "2+"
+    assert unassigned == 3 and str(unassigned) == "2+"
+    assert isinstance(mine, ViewCount) and mine == 0 and not mine.capped and str(mine) == "0"
+
+
+async def test_the_sla_filter_finds_work_past_its_due_time(ctx: JobContext) -> None:
+    world = await build_world(ctx)
+    ids = world.conversations
+    now = utcnow()
+    async with ctx.store.write() as session:
+        late_answer = await session.get(Conversation, ids["front_queue"])
+        late_resolution = await session.get(Conversation, ids["chen_own"])
+        in_time = await session.get(Conversation, ids["marcus_own"])
+        assert late_answer is not None and late_resolution is not None and in_time is not None
+        late_answer.first_response_due_at = now - timedelta(minutes=5)
+        late_resolution.first_response_at = now - timedelta(hours=2)
+        late_resolution.first_response_due_at = now - timedelta(hours=1)
+        late_resolution.resolution_due_at = now - timedelta(minutes=1)
+        in_time.first_response_due_at = now + timedelta(hours=1)
+    olivia = await _viewer(ctx, world, "olivia")
+    async with ctx.store.read() as session:
+        breached = await inbox_rows(session, olivia, View.ALL, Filters(sla_breached=True))
+        kept = await inbox_rows(session, olivia, View.ALL, Filters(sla_breached=False))
+        counts = await view_counts(session, olivia, Filters(sla_breached=True))
+    assert {row.conversation_id for row in breached} == {ids["front_queue"], ids["chen_own"]}
+    assert {row.conversation_id for row in kept} == {ids["marcus_own"], ids["shared_queue"]}
+    assert counts[View.ALL] == 2 and counts[View.MINE] == 0

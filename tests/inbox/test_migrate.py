@@ -5,11 +5,13 @@ from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
 from inbox.models import Base
+from inbox.search_schema import compared_with_models
 from workers.context import JobContext
 
 
 def _differences(connection: Connection) -> list[object]:
-    return list(compare_metadata(MigrationContext.configure(connection), Base.metadata))
+    context = MigrationContext.configure(connection, opts={"include_name": compared_with_models})
+    return list(compare_metadata(context, Base.metadata))
 
 
 async def test_the_migrated_schema_matches_the_models(ctx: JobContext) -> None:

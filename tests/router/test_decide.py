@@ -118,3 +118,18 @@ def test_owner_on_a_break_is_still_waited_for() -> None:
     assert explanation.chosen_agent_id is None
     assert explanation.removed_by(2) == Filter.ON_BREAK
     assert explanation.removed_by(1) == Filter.RING
+
+
+CHAT_ONLY = DEFAULT_CAPACITY.only(("webchat", "sms", "email"))
+
+
+def test_light_work_goes_to_an_agent_no_call_needs_first() -> None:
+    # The blended agent has been idle longer, but only they could take a call: the chat goes to the chat agent.
+    agents = [AgentSnapshot(1, available_since=NOW - 300), AgentSnapshot(2, capacity=CHAT_ONLY, available_since=NOW)]
+    assert decide(WorkItem(1, "webchat", NOW), agents, NOW).agent_id == 2
+    assert decide(WorkItem(1, "webchat", NOW), agents, NOW, RouterPolicy(spare_blended_agents=False)).agent_id == 1
+    # A busy chat agent leaves the blended agent as the only one who can take it.
+    busy = [agents[0], AgentSnapshot(2, capacity=CHAT_ONLY, load={"webchat": 3})]
+    assert decide(WorkItem(1, "webchat", NOW), busy, NOW).agent_id == 1
+    # Calls are unaffected: everyone who takes them handles the heaviest channel.
+    assert decide(WorkItem(1, "phone", NOW), agents, NOW).agent_id == 1

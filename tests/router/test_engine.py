@@ -332,6 +332,20 @@ def test_reservation_ends_when_the_call_goes_elsewhere() -> None:
     assert engine.reserved_for(1) is None
 
 
+def test_chats_go_to_chat_agents_while_blended_agents_wait_for_calls() -> None:
+    chat_only = DEFAULT_CAPACITY.only(("webchat", "sms", "email"))
+    engine = engine_with(AgentSnapshot(1, available_since=-10.0), AgentSnapshot(2, capacity=chat_only))
+    assert assigned(engine.conversation_arrived(WorkItem(1, "webchat", 1.0), 1.0)) == {1: 2}
+    assert assigned(engine.conversation_arrived(WorkItem(2, "phone", 2.0), 2.0)) == {2: 1}
+    # The chat agent, once full, leaves the next chat to the blended agent as soon as the call ends.
+    for conversation_id in (3, 4):
+        assert assigned(engine.conversation_arrived(WorkItem(conversation_id, "webchat", 3.0), 3.0)) == {
+            conversation_id: 2
+        }
+    engine.conversation_arrived(WorkItem(5, "webchat", 4.0), 4.0)
+    assert assigned(engine.conversation_resolved(2, 5.0)) == {5: 1}
+
+
 def test_without_reservation_newer_chats_fill_the_room() -> None:
     engine = engine_with(AgentSnapshot(1))
     full_of_chats(engine, 1)

@@ -4,15 +4,15 @@ import random
 
 import pytest
 
-from router.lanes import LaneQueue, WaitingEntry
+from router.lanes import Entry, LaneQueue
 
 
-def entry(key: float, sequence: int) -> WaitingEntry:
+def entry(key: float, sequence: int) -> Entry[int]:
     return (key, sequence, sequence, 1)
 
 
 def test_pops_in_key_order_across_lanes() -> None:
-    queue = LaneQueue()
+    queue: LaneQueue[int] = LaneQueue()
     queue.push(entry(100.0, 1), 0.0)
     queue.push(entry(-20.0, 2), 120.0)  # platinum arriving at 100 with a 120 s offset
     queue.push(entry(101.0, 3), 0.0)
@@ -23,7 +23,7 @@ def test_pops_in_key_order_across_lanes() -> None:
 
 
 def test_out_of_order_entries_still_come_out_in_order() -> None:
-    queue = LaneQueue()
+    queue: LaneQueue[int] = LaneQueue()
     rng = random.Random(3)
     keys = [rng.uniform(0, 1000) for _ in range(500)]
     for sequence, key in enumerate(keys):
@@ -34,7 +34,7 @@ def test_out_of_order_entries_still_come_out_in_order() -> None:
 
 
 def test_head_is_the_smallest_and_iteration_sees_all() -> None:
-    queue = LaneQueue()
+    queue: LaneQueue[int] = LaneQueue()
     queue.push(entry(5.0, 1), 0.0)
     queue.push(entry(3.0, 2), 0.0)  # late: behind the lane's tail
     assert queue.head == entry(3.0, 2)
@@ -44,3 +44,16 @@ def test_head_is_the_smallest_and_iteration_sees_all() -> None:
 def test_pop_from_empty_queue_raises() -> None:
     with pytest.raises(IndexError):
         LaneQueue().pop()
+
+
+def test_a_requeued_payload_is_never_compared() -> None:
+    class Unordered:
+        pass
+
+    payload = Unordered()
+    queue: LaneQueue[Unordered] = LaneQueue()
+    queue.push((5.0, 1, 1, payload), 0.0)
+    queue.push((6.0, 2, 2, Unordered()), 0.0)
+    # The same conversation back in the queue with its key and sequence, under a new generation.
+    queue.push((5.0, 1, 3, payload), 0.0)
+    assert [queue.pop()[2] for _ in range(3)] == [1, 3, 2]

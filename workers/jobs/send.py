@@ -6,7 +6,11 @@ import secrets
 from dataclasses import replace
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from channels.base import (
+    Attachment,
     ChannelName,
     Identity,
     IdentityKind,
@@ -17,6 +21,7 @@ from channels.registry import UnknownChannel
 from inbox import queries
 from inbox.actions.delivery import do_mark_failed, do_mark_sending, do_mark_sent
 from inbox.actions.outbound_ids import do_reserve_external_id
+from inbox.models import Attachment as StoredAttachment
 from inbox.models import Conversation, Message
 from inbox.reply_channel import IDENTITY_FOR_CHANNEL
 from workers.context import JobContext
@@ -36,7 +41,12 @@ async def run(ctx: JobContext, payload: dict[str, Any]) -> None:
     except UnknownChannel:
         await do_mark_failed(ctx.store, message_id, f"the {message.channel} channel is not configured on this hub")
         return
-    outbound = await _outbound_for(ctx, message)
+    try:
+        outbound = await _outbound_for(ctx, message)
+    except FileNotFoundError:
+        # A file the agent attached is gone (purged or lost): failing says so, sending without it would not.
+        await do_mark_failed(ctx.store, message_id, "an attached file is no longer kept; attach it again")
+        return
     if outbound.channel in _CHOSEN_IDS:
         minted = f"{message.id}.{secrets.token_hex(10)}@{message_id_domain(ctx.settings.email)}"
         hint = message.external_id or await do_reserve_external_id(ctx.store, message_id, minted)
@@ -60,6 +70,7 @@ async def _outbound_for(ctx: JobContext, message: Message) -> OutboundMessage:
         conversation = await session.get(Conversation, message.conversation_id)
         assert conversation is not None
         history = await queries.conversation_external_ids(session, conversation.id, channel.value)
+        files = await _attached(session, message.id)
     kind: IdentityKind = IDENTITY_FOR_CHANNEL[channel]
     recipient = message.recipient or ""
     cc = tuple(str(address) for address in message.details.get("cc", []))
@@ -73,6 +84,7 @@ async def _outbound_for(ctx: JobContext, message: Message) -> OutboundMessage:
         in_reply_to=history[-1] if history else None,
         references=tuple(history[-20:]),
         cc=cc,
+        attachments=tuple([Attachment(f.filename, f.content_type, await ctx.blobs.get(f.sha256)) for f in files]),
         metadata={
             "conversation_id": str(conversation.id),
             "reply_token": conversation.reply_token,
@@ -82,3 +94,11 @@ async def _outbound_for(ctx: JobContext, message: Message) -> OutboundMessage:
             "reference": f"[#{conversation.id}]",
         },
     )
+
+
+async def _attached(session: AsyncSession, message_id: int) -> list[StoredAttachment]:
+    """The files an agent attached to the message, in the order they were attached."""
+    found = await session.execute(
+        select(StoredAttachment).where(StoredAttachment.message_id == message_id).order_by(StoredAttachment.id)
+    )
+    return list(found.scalars())

@@ -156,3 +156,149 @@ async def test_status_and_assignment_changes_are_audited(ctx: JobContext) -> Non
     assigned = await _events(ctx, "conversation.assigned")
     assert [e.data["after"]["agent_id"] for e in assigned] == [world.people["chen"], world.people["zhao"]]
     assert [e.data["after"] for e in await _events(ctx, "conversation.status_changed")] == ["resolved"]
+
+
+async def test_a_note_with_mentions_is_never_sent_and_notifies_who_can_see_it(ctx: JobContext, jobs: JobDriver) -> None:
+    world = await build_world(ctx)
+    conversation_id = world.conversations["chen_own"]
+    async with client_for(build_app(ctx)) as client:
+        await sign_in(client, world.emails["chen"])
+        token = await page_token(client, f"/conversations/{conversation_id}")
+        noted = await client.post(
+            f"/conversations/{conversation_id}/reply",
+            data={"csrf_token": token, "text": "@olivia @zhao refund approved?", "note": "on", "channel": "email"},
+        )
+        assert noted.status_code == 303
+        page = await client.get(noted.headers["location"])
+        assert "Not notified: @zhao: Zhao cannot see this conversation" in page.text
+        await jobs.drain()
+    email = ctx.channels.get(ChannelName.EMAIL)
+    assert isinstance(email, RecordingChannel) and email.sent == []
+    async with client_for(build_app(ctx)) as olivia:
+        await sign_in(olivia, world.emails["olivia"])
+        assert (await olivia.get("/notifications/unread")).json() == {"unread": 1}
+        listing = await olivia.get("/notifications")
+        assert "Chen mentioned you in a note" in listing.text
+        token = await page_token(olivia, "/notifications")
+        opened = await olivia.post(
+            "/notifications/read",
+            data={
+                "csrf_token": token,
+                "id": re.search(r'name="id" value="(\d+)"', listing.text).group(1),
+                "open": str(conversation_id),
+            },  # type: ignore[union-attr]
+        )
+        assert opened.headers["location"] == f"/conversations/{conversation_id}"
+        assert (await olivia.get("/notifications/unread")).json() == {"unread": 0}
+    async with client_for(build_app(ctx)) as zhao:
+        await sign_in(zhao, world.emails["zhao"])
+        assert (await zhao.get("/notifications/unread")).json() == {"unread": 0}
+
+
+async def test_an_emailed_reply_takes_cc_and_files_within_the_limits(ctx: JobContext, jobs: JobDriver) -> None:
+    world = await build_world(ctx)
+    conversation_id = world.conversations["chen_own"]
+    async with client_for(build_app(ctx)) as client:
+        await sign_in(client, world.emails["chen"])
+        token = await page_token(client, f"/conversations/{conversation_id}")
+        sent = await client.post(
+            f"/conversations/{conversation_id}/reply",
+            data={
+                "csrf_token": token,
+                "text": "Invoice attached.",
+                "channel": "email",
+                "cc": "Boss <boss@example.com>",
+            },
+            files=[("files", ("invoice.pdf", b"%PDF-1.4 invoice", "application/pdf"))],
+        )
+        assert sent.status_code == 303
+        too_big = await client.post(
+            f"/conversations/{conversation_id}/reply",
+            data={"csrf_token": token, "text": "Huge file.", "channel": "email"},
+            files=[("files", ("big.bin", b"x" * (ctx.settings.collaboration.max_attachment_bytes + 1), "x/y"))],
+        )
+        assert too_big.status_code == 422 and "big.bin is larger than" in too_big.text
+        assert "Huge file." in too_big.text  # the draft is kept for another try
+        await jobs.drain()
+        page = await client.get(f"/conversations/{conversation_id}")
+    assert "invoice.pdf" in page.text
+    email = ctx.channels.get(ChannelName.EMAIL)
+    assert isinstance(email, RecordingChannel)
+    assert [(m.text, m.cc, [(a.filename, a.data) for a in m.attachments]) for m in email.sent] == [
+        ("Invoice attached.", ("boss@example.com",), [("invoice.pdf", b"%PDF-1.4 invoice")])
+    ]
+
+
+async def test_labels_are_added_and_removed_as_chips(ctx: JobContext) -> None:
+    world = await build_world(ctx)
+    conversation_id = world.conversations["chen_own"]
+    async with client_for(build_app(ctx)) as client:
+        await sign_in(client, world.emails["chen"])
+        token = await page_token(client, f"/conversations/{conversation_id}")
+        for label in ("vip", "late checkout"):
+            added = await client.post(
+                f"/conversations/{conversation_id}/labels", data={"csrf_token": token, "action": "add", "label": label}
+            )
+            assert added.status_code == 303
+        removed = await client.post(
+            f"/conversations/{conversation_id}/labels", data={"csrf_token": token, "action": "remove", "label": "vip"}
+        )
+        assert removed.status_code == 303
+        bad = await client.post(
+            f"/conversations/{conversation_id}/labels", data={"csrf_token": token, "action": "add", "label": "a,b"}
+        )
+        assert bad.status_code == 422
+        page = await client.get(f"/conversations/{conversation_id}")
+        other = await client.post(
+            f"/conversations/{world.conversations['billing_own']}/labels",
+            data={"csrf_token": token, "action": "add", "label": "x"},
+        )
+        assert other.status_code == 404
+    assert '<span class="label">late checkout</span>' in page.text and '<span class="label">vip</span>' not in page.text
+    async with ctx.store.read() as session:
+        conversation = await session.get(Conversation, conversation_id)
+    assert conversation is not None and conversation.labels == ["late checkout"]
+
+
+async def test_the_page_says_why_the_conversation_is_where_it_is(ctx: JobContext) -> None:
+    world = await build_world(ctx)
+    conversation_id = world.conversations["front_queue"]
+    async with client_for(build_app(ctx)) as client:
+        await sign_in(client, world.emails["olivia"])
+        token = await page_token(client, f"/conversations/{conversation_id}")
+        await client.post(
+            f"/conversations/{conversation_id}/assign",
+            data={"csrf_token": token, "agent_id": str(world.people["marcus"]), "note": "speaks Cantonese"},
+        )
+        page = await client.get(f"/conversations/{conversation_id}")
+    assert "Why it is here" in page.text
+    assert "Olivia gave it to Marcus (Front desk): speaks Cantonese" in page.text
+
+
+async def test_a_snoozed_conversation_wakes_up_by_itself(ctx: JobContext, jobs: JobDriver) -> None:
+    from datetime import timedelta
+
+    from inbox.models import utcnow
+    from workers.schedule import enqueue_due, periodic_jobs
+
+    world = await build_world(ctx)
+    conversation_id = world.conversations["chen_own"]
+    until = (utcnow() + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    async with client_for(build_app(ctx)) as client:
+        await sign_in(client, world.emails["chen"])
+        token = await page_token(client, f"/conversations/{conversation_id}")
+        snoozed = await client.post(
+            f"/conversations/{conversation_id}/status",
+            data={"csrf_token": token, "status": "snoozed", "snoozed_until": until},
+        )
+        assert snoozed.status_code == 303
+        assert "snoozed until" in (await client.get(f"/conversations/{conversation_id}")).text
+    async with ctx.store.write() as session:
+        row = await session.get(Conversation, conversation_id)
+        assert row is not None and row.status == "snoozed"
+        row.snoozed_until = utcnow() - timedelta(seconds=1)
+    await enqueue_due(ctx.store, [job for job in periodic_jobs(ctx.settings) if job.job == "wake_snoozed"])
+    await jobs.drain()
+    async with ctx.store.read() as session:
+        woken = await session.get(Conversation, conversation_id)
+    assert woken is not None and (woken.status, woken.snoozed_until) == ("open", None)

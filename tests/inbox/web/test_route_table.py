@@ -7,12 +7,14 @@ import re
 
 import httpx
 from starlette.applications import Starlette
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from tests.support.web import CHANNEL_ROUTES, build_app, build_world, client_for, sign_in
 from workers.context import JobContext
 
 OPEN = {"/login", "/healthz"}
+# Customers answer surveys through signed links, without an account (tests/inbox/web/test_survey_page.py).
+OPEN_BY_SIGNED_LINK = {"/survey/1"}
 
 
 def _routes(app: Starlette) -> list[tuple[str, str]]:
@@ -22,6 +24,9 @@ def _routes(app: Starlette) -> list[tuple[str, str]]:
             continue
         if isinstance(route, Mount):
             assert route.path == "/static", f"an unexpected mount {route.path} needs a rule here"
+            continue
+        if isinstance(route, WebSocketRoute):
+            # Walked by test_anonymous_sockets_are_closed_before_they_open.
             continue
         assert isinstance(route, Route), f"an unexpected kind of route: {route!r}"
         path = re.sub(r"\{[^}]+\}", "1", route.path)
@@ -42,7 +47,7 @@ async def test_anonymous_requests_are_turned_away_on_every_route(ctx: JobContext
     checked = 0
     async with client_for(app) as client:
         for method, path in routes:
-            if path in OPEN:
+            if path in OPEN or path in OPEN_BY_SIGNED_LINK:
                 continue
             response = await _call(client, method, path)
             if path.startswith("/api/"):
@@ -95,3 +100,40 @@ async def test_channel_routes_choose_their_own_headers(ctx: JobContext) -> None:
         login.headers["x-frame-options"] == "DENY"
         and "frame-ancestors 'none'" in login.headers["content-security-policy"]
     )
+
+
+async def _open_anonymously(app: Starlette, path: str) -> dict[str, object]:
+    """What the app answers a websocket handshake with no session: the first message it sends."""
+    scope = {
+        "type": "websocket",
+        "asgi": {"version": "3.0"},
+        "scheme": "ws",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"hub"), (b"origin", b"http://hub")],
+        "server": ("hub", 80),
+        "client": ("127.0.0.1", 1),
+        "subprotocols": [],
+        "state": {},
+    }
+    incoming: list[dict[str, object]] = [{"type": "websocket.connect"}]
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return incoming.pop(0) if incoming else {"type": "websocket.disconnect", "code": 1000}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)  # type: ignore[arg-type]
+    return sent[0]
+
+
+async def test_anonymous_sockets_are_closed_before_they_open(ctx: JobContext) -> None:
+    app = build_app(ctx)
+    sockets = [route.path for route in app.routes if isinstance(route, WebSocketRoute) and route not in CHANNEL_ROUTES]
+    assert "/inbox/live" in sockets
+    for path in sockets:
+        assert await _open_anonymously(app, path) == {"type": "websocket.close", "code": 4401}, path

@@ -1,0 +1,145 @@
+"""Recording what happened to claimed campaign messages, many per transaction.
+
+A recipient row is only changed while it still carries the claim's token: if its claim ran out and another
+process took it over, that process owns the row's outcome. The message row follows the network's answer either
+way, so the conversation shows what the customer got.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, bindparam, select, update
+
+from inbox import audit
+from inbox.models import CampaignRecipient, Message, RecipientStatus
+from inbox.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class SendOutcome:
+    recipient_id: int
+    message_id: int
+    external_id: str | None = None
+    error: str | None = None
+    permanent: bool = False
+    code: str | None = None
+
+    @property
+    def sent(self) -> bool:
+        return self.error is None
+
+
+def _table(model: Any) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+_RECIPIENTS = _table(CampaignRecipient)
+_MESSAGES = _table(Message)
+
+_RECIPIENT_UPDATE = (
+    update(_RECIPIENTS)
+    .where(_RECIPIENTS.c.id == bindparam("b_id"), _RECIPIENTS.c.claim_token == bindparam("b_token"))
+    .values(
+        status=bindparam("b_status"),
+        reason=bindparam("b_reason"),
+        sent_at=bindparam("b_sent_at"),
+        not_before=bindparam("b_not_before"),
+        claim_token=None,
+        claimed_until=None,
+    )
+)
+_MESSAGE_UPDATE = (
+    update(_MESSAGES)
+    .where(_MESSAGES.c.id == bindparam("b_id"))
+    .values(
+        delivery_status=bindparam("b_status"),
+        external_id=bindparam("b_external_id"),
+        sent_at=bindparam("b_sent_at"),
+        failure_reason=bindparam("b_reason"),
+    )
+)
+
+
+def _failed_status(outcome: SendOutcome, channel: str) -> str:
+    # A mail server's permanent refusal of the address is a bounce; anything else permanent is a failure.
+    if channel == "email" and outcome.code and outcome.code.startswith("5"):
+        return RecipientStatus.BOUNCED.value
+    return RecipientStatus.FAILED.value
+
+
+async def do_record_outcomes(
+    store: Store,
+    token: str,
+    channel: str,
+    outcomes: list[SendOutcome],
+    *,
+    now: datetime,
+    retry_delay_seconds: float,
+) -> None:
+    if not outcomes:
+        return
+    limit = store.settings.campaigns.max_send_attempts
+    async with store.write() as session:
+        retrying = [item.recipient_id for item in outcomes if not item.sent and not item.permanent]
+        attempts: dict[int, int] = {}
+        if retrying:
+            rows = await session.execute(
+                select(CampaignRecipient.id, CampaignRecipient.attempts).where(CampaignRecipient.id.in_(retrying))
+            )
+            attempts = {int(rid): int(count) for rid, count in rows.all()}
+        recipients: list[dict[str, Any]] = []
+        messages: list[dict[str, Any]] = []
+        for item in outcomes:
+            if item.sent:
+                status, message_status, reason, not_before = RecipientStatus.SENT.value, "sent", None, None
+            elif item.permanent or attempts.get(item.recipient_id, 0) >= limit:
+                status, message_status, not_before = _failed_status(item, channel), "failed", None
+                reason = item.error if item.permanent else f"gave up after {limit} attempts: {item.error}"
+            else:
+                status, message_status, reason = RecipientStatus.QUEUED.value, "queued", item.error
+                not_before = now + timedelta(seconds=retry_delay_seconds)
+            sent_at = now if item.sent else None
+            recipients.append(
+                {
+                    "b_id": item.recipient_id,
+                    "b_token": token,
+                    "b_status": status,
+                    "b_reason": reason,
+                    "b_sent_at": sent_at,
+                    "b_not_before": not_before,
+                }
+            )
+            messages.append(
+                {
+                    "b_id": item.message_id,
+                    "b_status": message_status,
+                    "b_external_id": item.external_id,
+                    "b_sent_at": sent_at,
+                    "b_reason": reason if message_status == "failed" else None,
+                }
+            )
+        await session.execute(_RECIPIENT_UPDATE, recipients)
+        # A retry keeps the Message-ID reserved at the claim; only a sent message learns the network's id.
+        sent_messages = [row for row in messages if row["b_external_id"] is not None]
+        other_messages = [row for row in messages if row["b_external_id"] is None]
+        if sent_messages:
+            await session.execute(_MESSAGE_UPDATE, sent_messages)
+        if other_messages:
+            await session.execute(
+                update(_MESSAGES)
+                .where(_MESSAGES.c.id == bindparam("b_id"))
+                .values(
+                    delivery_status=bindparam("b_status"),
+                    sent_at=bindparam("b_sent_at"),
+                    failure_reason=bindparam("b_reason"),
+                ),
+                [{key: value for key, value in row.items() if key != "b_external_id"} for row in other_messages],
+            )
+        failed = sum(1 for item in outcomes if not item.sent)
+        if failed:
+            audit.record(session, "campaign.send_failures", count=failed, channel=channel)

@@ -1,0 +1,178 @@
+"""The agents' live feed in one web process: one subscription to the bus, fanned out to every agent's socket,
+each hearing only what their role lets them see.
+
+Per event the feed looks up once where the conversation sits (assignee, team); each listener's audience then
+decides in memory. A transfer is heard by those who could see the conversation before it as well as after, so
+a row leaves the list of whoever lost it. Customers' words (previews) go only to those who may read the
+conversation; marketers hear presence and nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from inbox.realtime.audience import Audience, Place
+from inbox.realtime.bus import Bus, Event, Subscription
+from inbox.realtime.lookups import Located, locate_conversation, locate_message, locate_visitor
+from inbox.realtime.preview import preview
+from inbox.realtime.topics import INBOX_TOPIC
+from inbox.store import Store
+
+log = logging.getLogger("hub.realtime")
+
+# A socket that falls this far behind is closed; its page reconnects and reloads what it shows.
+LISTENER_LIMIT = 500
+# What an agent's page may be told about a conversation event; anything else a publisher adds stays behind.
+CONVERSATION_KEYS = (
+    "type",
+    "conversation_id",
+    "message_id",
+    "direction",
+    "channel",
+    "new_conversation",
+    "attachments",
+    "assignee_id",
+    "team_id",
+    "before_assignee_id",
+    "status",
+    "before",
+    "how",
+    "by",
+    "on",
+    "who",
+    "agent_id",
+    "name",
+    "reason",
+)
+PRESENCE_KEYS = ("type", "agent_id", "presence", "before", "reason")
+
+
+class Listener:
+    def __init__(self, audience: Audience) -> None:
+        self.audience = audience
+        self._queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(LISTENER_LIMIT)
+        self.closed = False
+
+    def deliver(self, event: dict[str, Any]) -> None:
+        if self.closed:
+            return
+        try:
+            self._queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self.end()
+
+    def end(self) -> None:
+        if not self.closed:
+            self.closed = True
+            with contextlib.suppress(asyncio.QueueFull):
+                self._queue.put_nowait(None)
+
+    async def get(self) -> dict[str, Any] | None:
+        if self.closed and self._queue.empty():
+            return None
+        return await self._queue.get()
+
+
+def shape(event: Event, audience: Audience, located: Located | None) -> dict[str, Any] | None:
+    """The event as this listener may hear it, or None when it is not for them."""
+    kind = event.get("type")
+    if kind == "presence":
+        return {key: event[key] for key in PRESENCE_KEYS if key in event}
+    if located is None:
+        return None
+    places = [located.place]
+    if kind == "conversation.assigned":
+        # Whoever saw it where it was: the team is only in the event when a person moved it.
+        before_team = event.get("before_team_id", located.place.team_id)
+        places.append(Place(event.get("before_assignee_id"), before_team))
+    if not audience.sees_any(places):
+        return None
+    shaped = {key: event[key] for key in CONVERSATION_KEYS if key in event}
+    shaped["conversation_id"] = located.conversation_id
+    shaped["assignee_id"] = located.place.assignee_id
+    shaped["team_id"] = located.place.team_id
+    shaped["visible"] = audience.sees(located.place)
+    if kind == "message.created":
+        shaped["preview"] = preview(str(event.get("preview") or ""))
+    if kind == "delivery":
+        shaped["status"] = event.get("status")
+    return shaped
+
+
+class AgentFeed:
+    def __init__(self, store: Store, bus: Bus) -> None:
+        self.store = store
+        self.bus = bus
+        self._listeners: set[Listener] = set()
+        self._pump: asyncio.Task[None] | None = None
+        self._subscription: Subscription | None = None
+        self._lock = asyncio.Lock()
+
+    async def join(self, audience: Audience) -> Listener:
+        """A listener that hears every event published after this returns."""
+        listener = Listener(audience)
+        async with self._lock:
+            self._listeners.add(listener)
+            if self._pump is None or self._pump.done():
+                self._subscription = await self.bus.subscribe(INBOX_TOPIC)
+                self._pump = asyncio.create_task(self._run(self._subscription), name="agent-feed")
+        return listener
+
+    async def leave(self, listener: Listener) -> None:
+        listener.end()
+        async with self._lock:
+            self._listeners.discard(listener)
+            if not self._listeners:
+                await self._stop()
+
+    async def aclose(self) -> None:
+        async with self._lock:
+            for listener in self._listeners:
+                listener.end()
+            self._listeners.clear()
+            await self._stop()
+
+    async def _stop(self) -> None:
+        pump, subscription = self._pump, self._subscription
+        self._pump = self._subscription = None
+        if subscription is not None:
+            await subscription.close()
+        if pump is not None:
+            pump.cancel()
+            await asyncio.gather(pump, return_exceptions=True)
+
+    async def _run(self, subscription: Subscription) -> None:
+        while (event := await subscription.get()) is not None:
+            try:
+                await self.dispatch(event)
+            except Exception:
+                log.exception("a live event could not be passed on")
+        # The bus lost its connection: every page reconnects and reloads what it shows.
+        for listener in list(self._listeners):
+            listener.end()
+
+    async def dispatch(self, event: Event) -> None:
+        if not self._listeners:
+            return
+        located = await self._locate(event)
+        for listener in list(self._listeners):
+            shaped = shape(event, listener.audience, located)
+            if shaped is not None:
+                listener.deliver(shaped)
+
+    async def _locate(self, event: Event) -> Located | None:
+        conversation_id, message_id = event.get("conversation_id"), event.get("message_id")
+        visitor = event.get("visitor")
+        if event.get("type") == "presence":
+            return None
+        async with self.store.read() as session:
+            if isinstance(conversation_id, int):
+                return await locate_conversation(session, conversation_id)
+            if isinstance(message_id, int):
+                return await locate_message(session, message_id)
+            if isinstance(visitor, str) and visitor:
+                return await locate_visitor(session, visitor)
+        return None

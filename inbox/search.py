@@ -1,0 +1,259 @@
+"""Search across messages and customers, within what the viewer may read. Read-only.
+
+Finding is the index's job: FTS5 trigram tables on SQLite, pg_trgm GIN indexes on PostgreSQL (migration 0004);
+both find substrings of three characters or more, Chinese included. A term shorter than that cannot use the
+index: when a query has only such terms, the scan is bounded to the most recent messages and says so.
+
+Ranking reads the newest ``CANDIDATES`` visible matches and orders them by relevance (``search_text.score``),
+newest first among equals. A search that matches more than that says so, and the agent narrows it with another
+word: the price of a page is then bounded however common the words are, on a store of any size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal_column, or_, select, text, true, union
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
+
+from inbox.access import Viewer, conversation_scope
+from inbox.models import Contact, ContactIdentity, Conversation, Message
+from inbox.search_text import Query, contains_all, highlight, parse_query, score, snippet
+from inbox.upsert import dialect_name
+
+CANDIDATES = 200
+PER_PAGE = 20
+CUSTOMER_LIMIT = 10
+# Queries of only one- or two-character terms read this many of the latest messages, no more.
+SHORT_QUERY_WINDOW = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class MessageHit:
+    message_id: int
+    conversation_id: int
+    contact_id: int
+    contact_name: str | None
+    channel: str
+    direction: str
+    created_at: datetime
+    subject: Markup
+    snippet: Markup
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerHit:
+    contact_id: int
+    name: Markup
+    tier: str
+    identities: list[Markup]
+    # The latest of the customer's conversations the viewer may open, if any (an owner may reach none).
+    conversation_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    query: Query
+    messages: list[MessageHit]
+    customers: list[CustomerHit]
+    page: int
+    has_next: bool
+    # More messages matched than were ranked: the agent should add a word.
+    truncated: bool
+    # Only short terms: the latest SHORT_QUERY_WINDOW messages were searched.
+    recent_only: bool
+
+
+def _like(term: str) -> str:
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _fts_phrases(terms: tuple[str, ...]) -> str:
+    """An FTS5 query: each term a quoted phrase (so no operator syntax leaks in), all of them required."""
+    return " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
+
+
+def _fts_rowids(table: str, terms: tuple[str, ...]) -> Select[Any]:
+    """Rowids an FTS5 table matches; its name is one of ours, never the user's."""
+    match = text(f"{table} MATCH :phrases").bindparams(phrases=_fts_phrases(terms))
+    return select(literal_column("rowid")).select_from(text(table)).where(match)
+
+
+def _substring(column: QueryableAttribute[Any], term: str) -> ColumnElement[bool]:
+    return column.ilike(_like(term), escape="\\")
+
+
+def _message_match(dialect: str, query: Query) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = []
+    indexed = query.indexed_terms
+    if dialect == "sqlite" and indexed:
+        clauses.append(Message.id.in_(_fts_rowids("search_messages", indexed)))
+        pending = query.short_terms
+    else:
+        pending = query.terms
+    clauses.extend(or_(_substring(Message.text, t), _substring(Message.subject, t)) for t in pending)
+    if not indexed:
+        latest = select(func.max(Message.id)).scalar_subquery()
+        clauses.append(Message.id > latest - SHORT_QUERY_WINDOW)
+    return clauses
+
+
+def _message_candidates(
+    dialect: str, viewer: Viewer, query: Query
+) -> Select[Any, Any, Any, Any, Any, Any, Any, Any, Any]:
+    return (
+        select(
+            Message.id,
+            Message.conversation_id,
+            Message.subject,
+            Message.text,
+            Message.channel,
+            Message.direction,
+            Message.created_at,
+            Conversation.contact_id,
+            Contact.name,
+        )
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .join(Contact, Contact.id == Conversation.contact_id)
+        .where(conversation_scope(viewer), Contact.erased_at.is_(None), *_message_match(dialect, query))
+        .order_by(Message.id.desc())
+        .limit(CANDIDATES + 1)
+    )
+
+
+async def search_messages(session: AsyncSession, viewer: Viewer, query: Query) -> tuple[list[MessageHit], bool]:
+    """Visible matches, best first, and whether more matched than were ranked."""
+    if not viewer.reads_conversations or not query.terms:
+        return [], False
+    rows = (await session.execute(_message_candidates(dialect_name(session), viewer, query))).all()
+    truncated = len(rows) > CANDIDATES
+    hits = [
+        MessageHit(
+            message_id=row.id,
+            conversation_id=row.conversation_id,
+            contact_id=row.contact_id,
+            contact_name=row.name,
+            channel=row.channel,
+            direction=row.direction,
+            created_at=row.created_at,
+            subject=highlight(row.subject, query.terms),
+            snippet=snippet(row.text, query.terms),
+            score=score(query, row.subject, row.text),
+        )
+        for row in rows[:CANDIDATES]
+    ]
+    hits.sort(key=lambda hit: (-hit.score, -hit.message_id))
+    return hits, truncated
+
+
+def _contact_visible(viewer: Viewer) -> ColumnElement[bool]:
+    """As ``access.visible_contact``: the owner, and whoever may read one of the customer's conversations."""
+    if viewer.sees_everything:
+        return true()
+    reachable = exists(select(Conversation.id).where(Conversation.contact_id == Contact.id, conversation_scope(viewer)))
+    return or_(Contact.owner_agent_id == viewer.agent_id, reachable)
+
+
+def _contact_match(dialect: str, query: Query) -> ColumnElement[bool]:
+    indexed = query.indexed_terms
+    if dialect == "sqlite" and indexed:
+        by_index: ColumnElement[bool] = Contact.id.in_(_fts_rowids("search_contacts", indexed))
+        pending = query.short_terms
+        if pending:
+            by_index = and_(by_index, *(_substring(Contact.name, t) for t in pending))
+        clauses = [by_index]
+    else:
+        by_identity = select(ContactIdentity.contact_id).where(_substring(ContactIdentity.value, query.text))
+        by_name = select(Contact.id).where(*(_substring(Contact.name, t) for t in query.terms))
+        clauses = [Contact.id.in_(union(by_name, by_identity))]
+    digits = query.phone_digits
+    if digits is not None:
+        clauses.append(
+            Contact.id.in_(select(ContactIdentity.contact_id).where(ContactIdentity.value.like(_like(digits))))
+        )
+    return or_(*clauses)
+
+
+def _closeness(query: Query, name: str | None, identities: list[str]) -> int:
+    """0 for an exact name or identity, 1 for one that starts with the query, 2 for anywhere inside."""
+    wanted = query.text.casefold()
+    values = [value.casefold() for value in [name or "", *identities]]
+    if wanted in values:
+        return 0
+    if any(value.startswith(wanted) for value in values):
+        return 1
+    return 2
+
+
+async def search_customers(session: AsyncSession, viewer: Viewer, query: Query) -> list[CustomerHit]:
+    if not viewer.reads_conversations or not query.terms:
+        return []
+    rows = (
+        await session.execute(
+            select(Contact.id, Contact.name, Contact.tier)
+            .where(
+                _contact_match(dialect_name(session), query),
+                Contact.erased_at.is_(None),
+                Contact.merged_into_id.is_(None),
+                _contact_visible(viewer),
+            )
+            .order_by(Contact.id.desc())
+            .limit(CANDIDATES)
+        )
+    ).all()
+    identities: dict[int, list[str]] = {row.id: [] for row in rows}
+    if identities:
+        found = await session.execute(
+            select(ContactIdentity.contact_id, ContactIdentity.value)
+            .where(ContactIdentity.contact_id.in_(identities))
+            .order_by(ContactIdentity.id)
+        )
+        for contact_id, value in found.all():
+            identities[contact_id].append(value)
+    ranked = sorted(rows, key=lambda row: (_closeness(query, row.name, identities[row.id]), -row.id))
+    shown_ids = [row.id for row in ranked[:CUSTOMER_LIMIT]]
+    latest = await session.execute(
+        select(Conversation.contact_id, func.max(Conversation.id))
+        .where(Conversation.contact_id.in_(shown_ids), conversation_scope(viewer))
+        .group_by(Conversation.contact_id)
+    )
+    conversations: dict[int, int] = {contact_id: conversation_id for contact_id, conversation_id in latest.all()}
+    terms = query.terms if query.phone_digits is None else (*query.terms, query.phone_digits)
+    hits = []
+    for row in ranked[:CUSTOMER_LIMIT]:
+        shown = [value for value in identities[row.id] if contains_all(value, (query.text,))] or identities[row.id]
+        hits.append(
+            CustomerHit(
+                contact_id=row.id,
+                name=highlight(row.name, terms),
+                tier=row.tier,
+                identities=[highlight(value, terms) for value in shown[:3]],
+                conversation_id=conversations.get(row.id),
+            )
+        )
+    return hits
+
+
+async def search(
+    session: AsyncSession, viewer: Viewer, raw_query: str, *, page: int = 1, per_page: int = PER_PAGE
+) -> SearchResults:
+    """One page of message hits (customers on the first page only), for what the viewer may read."""
+    query = parse_query(raw_query)
+    page = max(page, 1)
+    messages, truncated = await search_messages(session, viewer, query)
+    customers = await search_customers(session, viewer, query) if page == 1 else []
+    start = (page - 1) * per_page
+    return SearchResults(
+        query=query,
+        messages=messages[start : start + per_page],
+        customers=customers,
+        page=page,
+        has_next=len(messages) > start + per_page,
+        truncated=truncated,
+        recent_only=bool(query.terms) and not query.indexed_terms,
+    )

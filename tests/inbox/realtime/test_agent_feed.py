@@ -1,0 +1,146 @@
+"""The agents' feed: each socket hears only the events of conversations its person may see, customers' words
+cleaned, and nothing a publisher added that agents need not have."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from channels.base import ChannelName, Identity, IdentityKind, ThreadHints
+from inbox.access import load_viewer
+from inbox.models import Conversation
+from inbox.realtime import INBOX_TOPIC
+from inbox.realtime.agent_feed import AgentFeed, Listener
+from inbox.realtime.audience import audience_of
+from inbox.settings import Settings
+from tests.support.buses import NamespacedBus, backend_bus
+from tests.support.factories import inbound, ingest
+from tests.support.web import World, build_world
+from workers.context import JobContext
+
+PEOPLE = ("chen", "zhao", "olivia", "sofia", "root", "mia")
+
+
+@pytest.fixture
+async def bus(settings: Settings) -> AsyncIterator[NamespacedBus]:
+    made = backend_bus(settings)
+    yield made
+    await made.aclose()
+
+
+async def _listeners(ctx: JobContext, world: World, feed: AgentFeed) -> dict[str, Listener]:
+    joined = {}
+    async with ctx.store.read() as session:
+        for name in PEOPLE:
+            viewer = await load_viewer(session, world.people[name])
+            assert viewer is not None
+            joined[name] = await feed.join(await audience_of(session, viewer))
+    return joined
+
+
+async def _heard(listeners: dict[str, Listener]) -> dict[str, list[dict[str, object]]]:
+    heard: dict[str, list[dict[str, object]]] = {}
+    for name, listener in listeners.items():
+        heard[name] = []
+        while True:
+            try:
+                event = await asyncio.wait_for(listener.get(), timeout=0.05)
+            except TimeoutError:
+                break
+            assert event is not None
+            heard[name].append(event)
+    return heard
+
+
+async def test_a_new_message_reaches_only_those_who_may_read_it(ctx: JobContext, bus: NamespacedBus) -> None:
+    world = await build_world(ctx)
+    feed = AgentFeed(ctx.store, bus)
+    listeners = await _listeners(ctx, world, feed)
+    conversation = world.conversations["chen_own"]
+    await bus.publish(
+        INBOX_TOPIC,
+        {
+            "type": "message.created",
+            "direction": "inbound",
+            "conversation_id": conversation,
+            "message_id": 99,
+            "channel": "email",
+            "preview": "Where\u202e is\x00 my\n\n   refund?",
+            "sender": "chen_own@example.com",
+            "external_id": "<abc@example.com>",
+        },
+    )
+    heard = await _heard(listeners)
+    assert {name for name, events in heard.items() if events} == {"chen", "olivia", "root"}
+    (event,) = heard["chen"]
+    assert event["preview"] == "Where is my refund?"
+    assert event["conversation_id"] == conversation and event["visible"] is True
+    assert "sender" not in event and "external_id" not in event
+    await feed.aclose()
+
+
+async def test_presence_reaches_everyone_and_a_transfer_reaches_both_sides(ctx: JobContext, bus: NamespacedBus) -> None:
+    world = await build_world(ctx)
+    feed = AgentFeed(ctx.store, bus)
+    listeners = await _listeners(ctx, world, feed)
+    await bus.publish(INBOX_TOPIC, {"type": "presence", "agent_id": world.people["zhao"], "presence": "away"})
+    assert all(len(events) == 1 for events in (await _heard(listeners)).values())
+
+    conversation = world.conversations["chen_own"]
+    async with ctx.store.write() as session:
+        row = await session.get(Conversation, conversation)
+        assert row is not None
+        row.assignee_id, row.team_id = None, world.teams["Billing"]
+    await bus.publish(
+        INBOX_TOPIC,
+        {
+            "type": "conversation.assigned",
+            "conversation_id": conversation,
+            "assignee_id": None,
+            "team_id": world.teams["Billing"],
+            "before_assignee_id": world.people["chen"],
+            "before_team_id": world.teams["Front desk"],
+        },
+    )
+    heard = await _heard(listeners)
+    assert {name for name, events in heard.items() if events} == {"chen", "zhao", "olivia", "sofia", "root"}
+    # Chen hears it so the row leaves their list; it is no longer theirs to see.
+    assert heard["chen"][0]["visible"] is False
+    assert heard["zhao"][0]["visible"] is True
+    await feed.aclose()
+
+
+async def test_a_visitor_typing_is_placed_in_their_chat(ctx: JobContext, bus: NamespacedBus) -> None:
+    world = await build_world(ctx)
+    visitor = Identity(IdentityKind.WEBCHAT, "visitor-42")
+    chat = await ingest(
+        ctx,
+        inbound(
+            ChannelName.WEBCHAT, external_id="chat-1", sender=visitor, thread=ThreadHints(session_key="visitor-42")
+        ),
+    )
+    async with ctx.store.write() as session:
+        row = await session.get(Conversation, chat.conversation_id)
+        assert row is not None
+        row.assignee_id, row.team_id = world.people["zhao"], world.teams["Billing"]
+    feed = AgentFeed(ctx.store, bus)
+    listeners = await _listeners(ctx, world, feed)
+    await bus.publish(INBOX_TOPIC, {"type": "typing", "who": "visitor", "visitor": "visitor-42", "on": True})
+    await bus.publish(INBOX_TOPIC, {"type": "typing", "who": "visitor", "visitor": "nobody-known", "on": True})
+    heard = await _heard(listeners)
+    assert {name for name, events in heard.items() if events} == {"zhao", "sofia", "root"}
+    (event,) = heard["zhao"]
+    assert (event["conversation_id"], event["on"], event["who"]) == (chat.conversation_id, True, "visitor")
+    await feed.aclose()
+
+
+async def test_the_feed_listens_only_while_someone_does(ctx: JobContext, bus: NamespacedBus) -> None:
+    world = await build_world(ctx)
+    feed = AgentFeed(ctx.store, bus)
+    listeners = await _listeners(ctx, world, feed)
+    assert await bus.listeners(INBOX_TOPIC) == 1
+    for listener in listeners.values():
+        await feed.leave(listener)
+    assert await bus.listeners(INBOX_TOPIC) == 0

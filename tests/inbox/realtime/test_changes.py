@@ -1,0 +1,96 @@
+"""Committed changes reach the bus after the commit; rolled-back ones never do; a store without a bus pays nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from inbox import audit
+from inbox.actions.presence import do_set_presence
+from inbox.actions.reply import do_reply
+from inbox.actions.status import do_set_status
+from inbox.actions.transfer import do_assign_manually
+from inbox.realtime import INBOX_TOPIC, Subscription
+from inbox.realtime.changes import attach_bus, detach_bus, settled
+from tests.support.buses import backend_bus
+from tests.support.factories import add_agent, inbound, ingest
+from workers.context import JobContext
+
+
+@pytest.fixture
+async def heard(ctx: JobContext) -> AsyncIterator[Subscription]:
+    bus = backend_bus(ctx.settings)
+    attach_bus(ctx.store, bus)
+    subscription = await bus.subscribe(INBOX_TOPIC)
+    yield subscription
+    detach_bus(ctx.store)
+    await bus.aclose()
+
+
+async def _events(subscription: Subscription) -> list[dict[str, object]]:
+    await settled()
+    found: list[dict[str, object]] = []
+    while True:
+        try:
+            event = await asyncio.wait_for(subscription.get(), timeout=0.05)
+        except TimeoutError:
+            return found
+        assert event is not None
+        found.append(dict(event))
+
+
+async def test_assignment_status_reply_note_and_presence_are_announced(ctx: JobContext, heard: Subscription) -> None:
+    agent = await add_agent(ctx, "Chen Jing", presence="offline")
+    outcome = await ingest(ctx, inbound(external_id="a@example.com", text="Where is my refund?"))
+    conversation = outcome.conversation_id
+    await _events(heard)
+
+    await do_assign_manually(ctx.store, conversation_id=conversation, agent_id=agent, actor_agent_id=agent)
+    await do_reply(ctx.store, conversation_id=conversation, agent_id=agent, text="It left  today.\nRegards")
+    await do_reply(ctx.store, conversation_id=conversation, agent_id=agent, text="check the bank", note=True)
+    await do_set_status(ctx.store, conversation_id=conversation, status="pending", actor_agent_id=agent)
+    await do_set_presence(ctx.store, agent_id=agent, presence="online", actor_agent_id=agent)
+
+    events = await _events(heard)
+    assert [event["type"] for event in events] == [
+        "conversation.assigned",
+        "message.created",
+        "message.created",
+        "conversation.status",
+        "presence",
+    ]
+    assigned, reply, note, status, presence = events
+    assert (assigned["conversation_id"], assigned["assignee_id"], assigned["before_assignee_id"]) == (
+        conversation,
+        agent,
+        None,
+    )
+    assert (reply["direction"], reply["channel"], reply["preview"]) == ("outbound", "email", "It left today. Regards")
+    assert (note["direction"], note["channel"]) == ("internal", "note")
+    assert (status["before"], status["status"]) == ("open", "pending")
+    assert (presence["agent_id"], presence["before"], presence["presence"]) == (agent, "offline", "online")
+
+
+async def test_a_change_that_rolls_back_is_never_announced(ctx: JobContext, heard: Subscription) -> None:
+    agent = await add_agent(ctx)
+
+    async def failing_unit_of_work() -> None:
+        async with ctx.store.write() as session:
+            audit.record(session, "agent.presence_changed", agent_id=agent, before="online", after="away")
+            await session.flush()
+            raise RuntimeError("the unit of work fails after its audit row was flushed")
+
+    with pytest.raises(RuntimeError):
+        await failing_unit_of_work()
+    assert await _events(heard) == []
+
+
+async def test_nothing_is_announced_for_a_store_without_a_bus(ctx: JobContext) -> None:
+    bus = backend_bus(ctx.settings)
+    subscription = await bus.subscribe(INBOX_TOPIC)
+    agent = await add_agent(ctx, presence="offline")
+    await do_set_presence(ctx.store, agent_id=agent, presence="online")
+    assert await _events(subscription) == []
+    await bus.aclose()
