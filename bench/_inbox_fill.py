@@ -1,7 +1,7 @@
 """A PostgreSQL store filled like a busy contact centre's: generated server-side, set-based, kept between runs.
 
 Filling a million conversations and five million messages takes minutes, so the database (``hub_bench_inbox``)
-is kept and reused when its schema (a digest of the migration files) and its size match; ``fresh`` rebuilds it.
+is kept and reused when its size matches and its tables still match the models; ``fresh`` rebuilds it.
 Secondary indexes are dropped while the rows go in and rebuilt afterwards, which is several times faster than
 maintaining them row by row, and foreign-key triggers are skipped for the fill (the generator keeps the keys
 consistent itself).
@@ -10,18 +10,25 @@ consistent itself).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
 from dataclasses import dataclass
 
 import asyncpg
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from inbox.migrate import MIGRATIONS, upgrade
+from inbox.migrate import upgrade
+from inbox.models import Base
+from inbox.search_schema import compared_with_models
 
 DATABASE = "hub_bench_inbox"
 TEAMS = 20
 AGENTS_PER_TEAM = 10
 FILLED_TABLES = ("contacts", "contact_identities", "conversations", "messages")
+SCHEMA_TABLES = ("agents", "teams", "agent_teams", *FILLED_TABLES)
 
 EN_PHRASES = [
     "Hello, I would like to change my booking for next week.",
@@ -80,11 +87,32 @@ class Size:
         return max(self.conversations // 3, 1)
 
 
-def schema_digest(size: Size) -> str:
-    digest = hashlib.sha256(str(size.conversations).encode())
-    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+def _bench_tables_only(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    del obj, reflected, compare_to
+    return type_ != "table" or name in SCHEMA_TABLES
+
+
+def _schema_differences(connection: Connection) -> list[object]:
+    """What the bench's tables lack against the models: a reused database must serve today's queries."""
+    options = {"include_name": compared_with_models, "include_object": _bench_tables_only}
+    return list(compare_metadata(MigrationContext.configure(connection, opts=options), Base.metadata))
+
+
+async def _reusable(url: str, marker: str) -> bool:
+    # New revisions are applied first; a database whose tables still differ from the models is rebuilt.
+    await asyncio.to_thread(upgrade, url)
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            found = await connection.scalar(text("SELECT obj_description('conversations'::regclass, 'pg_class')"))
+            if found != marker:
+                return False
+            differences = await connection.run_sync(_schema_differences)
+    finally:
+        await engine.dispose()
+    for difference in differences:
+        print(f"  schema changed: {difference}", flush=True)
+    return not differences
 
 
 def _array(values: list[str]) -> str:
@@ -100,21 +128,13 @@ async def ensure_filled(admin_dsn: str, size: Size, *, fresh: bool) -> tuple[str
     """The bench database's asyncpg DSN and SQLAlchemy URL, filled to ``size`` (reused when it already is)."""
     dsn = admin_dsn.rsplit("/", 1)[0] + f"/{DATABASE}"
     url = dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
-    marker = f"bench:{schema_digest(size)}"
+    marker = f"bench:{size.conversations}"
     admin = await asyncpg.connect(admin_dsn)
     try:
         exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DATABASE)
-        if exists and not fresh:
-            connection = await asyncpg.connect(dsn)
-            try:
-                found = await connection.fetchval("SELECT obj_description('conversations'::regclass, 'pg_class')")
-            except asyncpg.PostgresError:
-                found = None
-            finally:
-                await connection.close()
-            if found == marker:
-                print(f"reusing {DATABASE} ({size.conversations:,} conversations, schema {marker})", flush=True)
-                return dsn, url
+        if exists and not fresh and await _reusable(url, marker):
+            print(f"reusing {DATABASE} ({size.conversations:,} conversations)", flush=True)
+            return dsn, url
         await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
         await admin.execute(f'CREATE DATABASE "{DATABASE}"')
     finally:

@@ -65,7 +65,6 @@ async def campaign_results(session: AsyncSession, campaign: Campaign, attributio
                 func.count(R.delivered_at),
                 func.count(R.replied_at),
                 func.count(R.opted_out_at),
-                func.count(R.not_before),
             ).where(R.campaign_id == campaign.id)
         )
     ).one()
@@ -76,7 +75,7 @@ async def campaign_results(session: AsyncSession, campaign: Campaign, attributio
             )
         )
     ).scalar_one()
-    sent, delivered, replied, opted_out = (int(value) for value in figures[:4])
+    sent, delivered, replied, opted_out = (int(value) for value in figures)
     revenue, payers = await _revenue(session, campaign.id, attribution_days)
     cost = campaign.cost_fixed + campaign.cost_per_message * sent
     total = sum(int(value) for value in counts.values())
@@ -105,10 +104,10 @@ async def _revenue(session: AsyncSession, campaign_id: int, attribution_days: in
     """Payments by recipients from their message's sending until ``attribution_days`` later."""
     R, P = CampaignRecipient, CustomerPayment
     window = timedelta(days=attribution_days)
-    bounds = (
+    first, last = (
         await session.execute(select(func.min(R.sent_at), func.max(R.sent_at)).where(R.campaign_id == campaign_id))
     ).one()
-    if bounds[0] is None:
+    if first is None or last is None:
         return Decimal(0), 0
     rows = await session.execute(
         select(R.contact_id, R.sent_at, P.paid_at, P.amount)
@@ -116,15 +115,15 @@ async def _revenue(session: AsyncSession, campaign_id: int, attribution_days: in
         .where(
             R.campaign_id == campaign_id,
             R.sent_at.is_not(None),
-            P.paid_at >= bounds[0],
-            P.paid_at < bounds[1] + window,
+            P.paid_at >= first,
+            P.paid_at < last + window,
         )
     )
     # The exact per-recipient window is applied here: date arithmetic differs between the backends.
     total = Decimal(0)
     payers: set[int] = set()
     for contact_id, sent_at, paid_at, amount in rows.all():
-        if sent_at <= paid_at < sent_at + window:
+        if sent_at is not None and sent_at <= paid_at < sent_at + window:
             total += Decimal(amount)
             payers.add(int(contact_id))
     return total, len(payers)

@@ -108,11 +108,20 @@ async def flag_complaints(
         already = conversation.is_complaint and known.get(conversation.id, now) is None
         conversation.is_complaint = True
         if not already:
+            start_recovery_clock(conversation, due, now)
             data = {"message_id": message_id, "signal": signal, "recovery_due_at": due.isoformat()}
             events.append(_event("complaint.detected", contact_id, conversation.id, data, now))
     if events:
         await session.execute(insert(Event), events)
     return list(hits)
+
+
+def start_recovery_clock(conversation: Conversation, due: datetime, now: datetime) -> None:
+    """The recovery deadline becomes the conversation's resolution deadline unless an earlier one still runs, so the
+    inbox's SLA filter and the router's SLA boost treat an unrecovered complaint like any resolution running late."""
+    current = conversation.resolution_due_at
+    if current is None or current <= now or current > due:
+        conversation.resolution_due_at = due
 
 
 def _case_row(

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox.access import Viewer, visible_conversation
-from inbox.models import Agent, Contact, Conversation, FollowUp, FollowUpStatus
+from inbox.models import Agent, Contact, Conversation, FollowUp, FollowUpStatus, agent_teams
 
 
 def end_of_day(now: datetime, timezone: str) -> datetime:
@@ -56,6 +56,21 @@ async def agent_follow_ups(
         line = FollowUpLine(follow_up, name, subject, channel, follow_up.due_at < now)
         (today if follow_up.due_at < today_ends else later).append(line)
     return today, later
+
+
+async def overseen_agent(session: AsyncSession, viewer: Viewer, agent_id: int) -> Agent | None:
+    """An agent whose follow-ups the viewer may look at: themselves, or, for a supervisor, a member of their teams."""
+    agent = await session.get(Agent, agent_id)
+    if agent is None or agent_id == viewer.agent_id or viewer.sees_everything:
+        return agent
+    if not viewer.oversees_teams:
+        return None
+    shared = await session.execute(
+        select(agent_teams.c.team_id)
+        .where(agent_teams.c.agent_id == agent_id, agent_teams.c.team_id.in_(viewer.team_ids))
+        .limit(1)
+    )
+    return agent if shared.scalar_one_or_none() is not None else None
 
 
 async def follow_up_for(session: AsyncSession, viewer: Viewer, follow_up_id: int) -> FollowUp | None:

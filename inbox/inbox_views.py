@@ -9,24 +9,17 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
-from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, String, Subquery, and_, cast, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inbox.access import Viewer, conversation_scope
+from inbox.access import Viewer
 from inbox.models import Agent, Contact, Conversation, Team, utcnow
+from inbox.view_reach import View, view_reach
 
 TIER_ORDER = ("platinum", "gold", "silver", "bronze")
 PAGE_SIZE = 50
 COUNT_CAP = 1000
-
-
-class View(StrEnum):
-    MINE = "mine"
-    UNASSIGNED = "unassigned"
-    TEAMS = "teams"
-    ALL = "all"
 
 
 def views_for(viewer: Viewer) -> list[View]:
@@ -65,16 +58,6 @@ class InboxRow:
     assignee_name: str | None
     team_name: str | None
     last_message_at: str
-
-
-def _view_clause(viewer: Viewer, view: View) -> ColumnElement[bool]:
-    if view is View.MINE:
-        return Conversation.assignee_id == viewer.agent_id
-    if view is View.UNASSIGNED:
-        return Conversation.assignee_id.is_(None)
-    if view is View.TEAMS:
-        return Conversation.team_id.in_(viewer.team_ids)
-    return true()
 
 
 def _escape_like(text: str) -> str:
@@ -129,7 +112,7 @@ def _base(viewer: Viewer, view: View, filters: Filters) -> Select[int]:
     query = select(Conversation.id)
     if filters.tier:
         query = query.join(Contact, Contact.id == Conversation.contact_id)
-    return query.where(conversation_scope(viewer), _view_clause(viewer, view), *_filter_clauses(filters))
+    return query.where(view_reach(viewer, view), *_filter_clauses(filters))
 
 
 class ViewCount(int):
@@ -154,21 +137,66 @@ async def view_counts(session: AsyncSession, viewer: Viewer, filters: Filters) -
     return counts
 
 
+def _page(viewer: Viewer, view: View, filters: Filters, *, limit: int, offset: int) -> Subquery:
+    """The ids on one page, in serving order: higher tiers first, then the longest wait.
+
+    Tier lives on the customer, so no index on conversations holds the serving order. Each tier is read as its
+    own slice instead, walking the view's index oldest first and stopping once it has enough for this page; the
+    slices are then merged. A page costs about ``(offset + limit) / share of the tier`` index entries, whatever
+    the size of the store, where sorting the whole view would read every waiting conversation.
+    """
+    depth = offset + limit
+    slices = []
+    for rank, tier_clause in enumerate(_tier_clauses(filters.tier)):
+        if tier_clause is None:
+            continue
+        one_tier = (
+            select(
+                Conversation.id.label("id"),
+                literal(rank).label("tier_rank"),
+                Conversation.last_message_at.label("waiting_since"),
+            )
+            .join(Contact, Contact.id == Conversation.contact_id)
+            .where(view_reach(viewer, view), *_filter_clauses(filters), tier_clause)
+            .order_by(Conversation.last_message_at, Conversation.id)
+            .limit(depth)
+        )
+        # Wrapped: SQLite takes no ORDER BY or LIMIT on the members of a compound SELECT.
+        slices.append(select(one_tier.subquery()))
+    merged = union_all(*slices).subquery()
+    return (
+        select(merged.c.id, merged.c.tier_rank)
+        .order_by(merged.c.tier_rank, merged.c.waiting_since, merged.c.id)
+        .limit(limit)
+        .offset(offset)
+        .subquery()
+    )
+
+
+def _tier_clauses(wanted: str | None) -> list[ColumnElement[bool] | None]:
+    """One clause per serving rank (the known tiers, then anything else); None where the tier filter rules the
+    rank out, so that no slice walks its index for rows that cannot match."""
+    clauses: list[ColumnElement[bool] | None] = []
+    for tier in TIER_ORDER:
+        clauses.append(Contact.tier == tier if wanted in (None, tier) else None)
+    others = wanted is None or wanted not in TIER_ORDER
+    clauses.append(Contact.tier.not_in(TIER_ORDER) if others else None)
+    return clauses
+
+
 async def inbox_rows(
     session: AsyncSession, viewer: Viewer, view: View, filters: Filters, *, limit: int = PAGE_SIZE, offset: int = 0
 ) -> list[InboxRow]:
     if view not in views_for(viewer):
         return []
-    tier_rank = case({tier: rank for rank, tier in enumerate(TIER_ORDER)}, value=Contact.tier, else_=len(TIER_ORDER))
+    page = _page(viewer, view, filters, limit=limit, offset=offset)
     query = (
         select(Conversation, Contact.name, Contact.tier, Agent.name, Team.name)
+        .join(page, page.c.id == Conversation.id)
         .join(Contact, Contact.id == Conversation.contact_id)
         .outerjoin(Agent, Agent.id == Conversation.assignee_id)
         .outerjoin(Team, Team.id == Conversation.team_id)
-        .where(and_(conversation_scope(viewer), _view_clause(viewer, view), *_filter_clauses(filters)))
-        .order_by(tier_rank, Conversation.last_message_at, Conversation.id)
-        .limit(limit)
-        .offset(offset)
+        .order_by(page.c.tier_rank, Conversation.last_message_at, Conversation.id)
     )
     rows = []
     for conversation, contact_name, tier, assignee_name, team_name in (await session.execute(query)).all():

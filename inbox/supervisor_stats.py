@@ -1,8 +1,9 @@
 """The supervisor's figures: first-response and resolution times (median, 90th percentile), today's volume per
 channel and per hour, the router's recent decisions with their stored explanations, and failed jobs.
 
-Every query is limited to the viewer's reach (``inbox.access``) and bounded: times come from the most recent
-conversations of the period only, counts are computed by the database in one grouped pass.
+Every query is limited to the viewer's reach (``inbox.access``) and bounded: a period's rows are found from the
+first id of the period on (``inbox.supervisor_bounds``), times come from its most recent conversations only, and
+counts are computed by the database in one grouped pass.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox.access import Viewer, conversation_scope
 from inbox.models import Agent, Conversation, DeadLetter, Event, Message
+from inbox.supervisor_bounds import first_id_since
 
 # Percentiles are taken over at most this many of the period's newest conversations: plenty for a stable
 # median and 90th percentile, and a fixed cost however busy the period was.
@@ -90,10 +92,14 @@ def _durations(pairs: Sequence[tuple[datetime, datetime]]) -> Durations:
 
 async def response_times(session: AsyncSession, viewer: Viewer, since: datetime) -> tuple[Durations, Durations]:
     """(first response, resolution) for conversations started since ``since`` that reached that point."""
+    start = await first_id_since(session, Conversation.id, Conversation.created_at, since)
+    if start is None:
+        return _durations([]), _durations([])
+    recent = and_(Conversation.id >= start, Conversation.created_at >= since)
     first = await session.execute(
         select(Conversation.created_at, Conversation.first_response_at)
         .where(
-            Conversation.created_at >= since,
+            recent,
             Conversation.first_response_at.is_not(None),
             conversation_scope(viewer),
         )
@@ -102,7 +108,7 @@ async def response_times(session: AsyncSession, viewer: Viewer, since: datetime)
     )
     resolved = await session.execute(
         select(Conversation.created_at, Conversation.resolved_at)
-        .where(Conversation.created_at >= since, Conversation.resolved_at.is_not(None), conversation_scope(viewer))
+        .where(recent, Conversation.resolved_at.is_not(None), conversation_scope(viewer))
         .order_by(Conversation.created_at.desc())
         .limit(SAMPLE_LIMIT)
     )
@@ -130,14 +136,22 @@ async def todays_volume(session: AsyncSession, viewer: Viewer, day_start: dateti
         )
         for hour in range(HOURS)
     ]
+    by_channel: dict[str, int] = {}
+    per_hour = [0] * HOURS
+    start = await first_id_since(session, Message.id, Message.created_at, day_start)
+    if start is None:
+        return Volume(by_channel, per_hour)
     rows = await session.execute(
         select(Message.channel, func.count(), *hours)
         .join(Conversation, Conversation.id == Message.conversation_id)
-        .where(Message.direction == "inbound", Message.created_at >= day_start, conversation_scope(viewer))
+        .where(
+            Message.id >= start,
+            Message.direction == "inbound",
+            Message.created_at >= day_start,
+            conversation_scope(viewer),
+        )
         .group_by(Message.channel)
     )
-    by_channel: dict[str, int] = {}
-    per_hour = [0] * HOURS
     for row in rows.all():
         by_channel[row[0]] = int(row[1])
         for hour in range(HOURS):

@@ -50,7 +50,7 @@ class PoolIndex:
         self._agents_by_team: dict[int, set[int]] = {}
 
     def _admits(self, key: PoolKey, agent: LiveAgent) -> bool:
-        return key.admits(agent.agent_id, agent.team_id, agent.skills, agent.languages, agent.channels)
+        return key.admits(agent.agent_id, agent.team_id, agent.skills, agent.languages, agent.capacity.weights)
 
     def _ready_entry(self, agent: LiveAgent) -> ReadyEntry:
         free = agent.capacity.total_units - agent.units_used
@@ -122,7 +122,8 @@ class PoolIndex:
     def refresh(self, agent: LiveAgent) -> None:
         """Record a change in what the agent can take: older heap entries for them become stale."""
         agent.version += 1
-        if not agent.accepting:
+        # A full agent is the common case after a decision: no channel fits, so skip asking each one.
+        if not agent.accepting or agent.units_used + agent.smallest_weight > agent.capacity.total_units:
             return
         entry = self._ready_entry(agent)
         for channel, pools in agent.pools.items():

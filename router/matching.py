@@ -42,6 +42,8 @@ class MatchingCore:
         self._now = 0.0
         self._strategy_name = self.policy.strategy.value
         self._levels_by_profile: dict[tuple[object, ...], list[tuple[Ring, list[Pool]]]] = {}
+        # When each ring opens, counted from arrival, by whether an owner ring and a team ring apply.
+        self._ring_delays: dict[tuple[bool, bool], list[tuple[Ring, float]]] = {}
 
     def _push_timer(self, due: float, kind: int, target: int, generation: int) -> None:
         heapq.heappush(self._timers, (due, next(self._sequence), kind, target, generation))
@@ -68,11 +70,15 @@ class MatchingCore:
         item = conversation.item
         conversation.generation = next(self._generation)
         conversation.status, conversation.agent_id = ConversationStatus.WAITING, None
-        schedule = ring_schedule(item, self.policy, self._owner_reachable(item))
+        shape = (bool(item.preferred_agents()) and self._owner_reachable(item), item.team_id is not None)
+        schedule = self._ring_delays.get(shape)
+        if schedule is None:
+            schedule = self._ring_delays[shape] = _ring_delays(self.policy, *shape)
+        arrived = item.arrived_at
         ring, next_opening = schedule[0][0], None
-        for candidate, opens_at in schedule:
-            if opens_at > now:
-                next_opening = opens_at
+        for candidate, delay in schedule:
+            if arrived + delay > now:
+                next_opening = arrived + delay
                 break
             ring = candidate
         conversation.ring = ring
@@ -118,14 +124,19 @@ class MatchingCore:
         decisions: list[Decision] = []
         waiting_status = ConversationStatus.WAITING
         capacity = agent.capacity
+        total, weights, limits = capacity.total_units, capacity.weights, capacity.limits
         smallest = agent.smallest_weight
         reserving = self.policy.reserve_for_synchronous
-        while agent.accepting and agent.units_used + smallest <= capacity.total_units:
+        while agent.accepting and agent.units_used + smallest <= total:
             best: LiveConversation | None = None
             best_pool: Pool | None = None
             blocked: LiveConversation | None = None
+            room = total - agent.units_used
             for channel, pools in agent.pools.items():
-                fits = agent.can_take(channel)
+                # ``LiveAgent.can_take``, spelt out: this runs for every channel of every decision.
+                fits = weights[channel] <= room and (
+                    not limits or channel not in limits or agent.load.get(channel, 0) < limits[channel]
+                )
                 if not fits and not (reserving and channel in self._synchronous):
                     continue
                 for pool in pools:
@@ -308,6 +319,13 @@ class MatchingCore:
             _TIER_LABELS[item.tier],
         )
         return Decision(item.conversation_id, agent.agent_id, offer, explanation)
+
+
+def _ring_delays(policy: RouterPolicy, owner_ring: bool, team_ring: bool) -> list[tuple[Ring, float]]:
+    """``ring_schedule`` relative to arrival: it depends on the item only through which rings apply, so four
+    shapes serve every conversation."""
+    shape = WorkItem(0, "", 0.0, owner_agent_id=0 if owner_ring else None, team_id=0 if team_ring else None)
+    return ring_schedule(shape, policy, owner_ring)
 
 
 _RING_LABELS = {ring: ring.label for ring in Ring}

@@ -10,6 +10,7 @@ through the heap.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple
@@ -45,7 +46,7 @@ class PoolKey(NamedTuple):
         team_id: int | None,
         skills: frozenset[str],
         languages: frozenset[str],
-        channels: frozenset[str],
+        channels: Collection[str],
     ) -> bool:
         if self.channel not in channels:
             return False

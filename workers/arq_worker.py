@@ -13,6 +13,7 @@ from channels.registry import ChannelRegistry
 from inbox.actions.jobs import do_begin_attempt, do_bury_job, do_finish_job, do_schedule_retry
 from inbox.crypto.key_check import require_usable_keys
 from inbox.realtime import PublishingSink, process_bus
+from inbox.realtime.changes import attach_bus
 from inbox.settings import Settings
 from inbox.sink import StoreSink
 from workers.composition import build_context, close_context
@@ -61,6 +62,8 @@ def worker_options(
             ctx["scheduler"] = Scheduler(hub.store, settings)
             ctx["scheduler"].start()
             ctx["sink"] = PublishingSink(StoreSink(hub.store, hub.blobs, settings), process_bus(settings))
+            # Assignments and other changes the jobs commit here reach the agents' live inboxes in the web processes.
+            attach_bus(hub.store, process_bus(settings))
             ctx["mail"] = start_mail_polling(settings, hub.store, ctx["sink"])
 
     async def shutdown(ctx: dict[str, Any]) -> None:

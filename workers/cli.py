@@ -112,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     from workers.privacy_cli import add_parsers as add_privacy_parsers
 
     add_privacy_parsers(commands, _settings_or_exit)
+    from workers.campaign_cli import add_parsers as add_campaign_parsers
+
+    add_campaign_parsers(commands, _settings_or_exit)
     return parser
 
 

@@ -22,6 +22,7 @@ from inbox.models import Agent, Conversation, ConversationStatus, Event, utcnow
 from inbox.routing_plan import Proposal
 from inbox.routing_snapshots import HELD_STATUSES
 from inbox.store import Store
+from inbox.webhook_events import CONVERSATION_ASSIGNED, enqueue_webhook_events
 
 
 @dataclass(slots=True)
@@ -133,6 +134,16 @@ async def do_apply_routings(store: Store, proposals: Sequence[Proposal]) -> Appl
                 .values(idle_since=at)
                 .execution_options(synchronize_session=False)
             )
+        await enqueue_webhook_events(
+            session,
+            CONVERSATION_ASSIGNED,
+            [
+                {"conversation_id": conversation_id, "assignee_id": agent_id, "previous_assignee_id": None}
+                for agent_id, conversation_ids in by_agent.items()
+                for conversation_id in conversation_ids
+                if conversation_id in outcome.assigned
+            ],
+        )
         await session.execute(
             insert(Event),
             [

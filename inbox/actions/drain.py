@@ -22,6 +22,7 @@ from inbox.models import Agent, Conversation, ConversationStatus, utcnow
 from inbox.routing_snapshots import agent_snapshots
 from inbox.store import Store
 from inbox.waiting_queue import Waiting, claim_waiting
+from inbox.webhook_events import CONVERSATION_ASSIGNED, enqueue_webhook_events
 from router import AgentSnapshot, Decision, RouterPolicy, RoutingEngine, WorkItem
 
 # A batch costs one pass over the waiting queue to find its best rows, so batches are large; the agents held
@@ -106,6 +107,14 @@ async def _write(session: AsyncSession, placed: Sequence[Decision], at: datetime
                 explanation=decision.to_dict(),
                 via="drain",
             )
+    await enqueue_webhook_events(
+        session,
+        CONVERSATION_ASSIGNED,
+        [
+            {"conversation_id": row["conversation"], "assignee_id": row["agent"], "previous_assignee_id": None}
+            for row in rows
+        ],
+    )
     return len(done)
 
 

@@ -13,6 +13,7 @@ Locks follow every other claim's order: the agent's row first, then the conversa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -62,6 +63,30 @@ async def _locked_conversation(session: AsyncSession, conversation_id: int, dial
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def _open(
+    session: AsyncSession,
+    conversation_id: int,
+    agent_id: int,
+    waiting_since: datetime,
+    at: datetime,
+    expires_at: datetime,
+) -> int:
+    """The offer row and its expiry job, in the caller's transaction."""
+    offer = RoutingOffer(
+        conversation_id=conversation_id,
+        agent_id=agent_id,
+        waiting_since=waiting_since,
+        status=OfferStatus.OPEN.value,
+        open_conversation_id=conversation_id,
+        offered_at=at,
+        expires_at=expires_at,
+    )
+    session.add(offer)
+    await session.flush()
+    await outbox.enqueue(session, EXPIRY_JOB, f"{EXPIRY_JOB}:{offer.id}", {"offer_id": offer.id}, run_after=expires_at)
+    return offer.id
+
+
 async def do_offer(
     store: Store,
     *,
@@ -101,31 +126,56 @@ async def do_offer(
         if earlier is not None:
             raise OfferRefused(f"agent {agent_id} was already offered this conversation ({earlier})")
         expires_at = at + timedelta(seconds=timeout_seconds)
-        offer = RoutingOffer(
-            conversation_id=conversation_id,
-            agent_id=agent_id,
-            waiting_since=conversation.last_message_at,
-            status=OfferStatus.OPEN.value,
-            open_conversation_id=conversation_id,
-            offered_at=at,
-            expires_at=expires_at,
-        )
-        session.add(offer)
         conversation.assignee_id = agent_id
-        await session.flush()
+        offer_id = await _open(session, conversation_id, agent_id, conversation.last_message_at, at, expires_at)
         audit.record(
             session,
             "routing.offered",
             conversation_id=conversation_id,
             agent_id=agent_id,
-            offer_id=offer.id,
+            offer_id=offer_id,
             expires_at=expires_at.isoformat(),
             explanation=explanation or {},
         )
-        await outbox.enqueue(
-            session, EXPIRY_JOB, f"{EXPIRY_JOB}:{offer.id}", {"offer_id": offer.id}, run_after=expires_at
+        return Offer(offer_id, conversation_id, agent_id, expires_at)
+
+
+async def open_offers_for_claims(
+    session: AsyncSession, claims: Sequence[tuple[int, int]], *, timeout_seconds: float, at: datetime
+) -> list[int]:
+    """Turn assignments a router has just claimed in the caller's transaction into offers: ``claims`` are
+    (conversation, agent) pairs on synchronous channels. Each gets an open offer and its expiry job. A claim
+    that would put a conversation to an agent who already refused it during this wait is undone (the
+    conversation waits on) rather than offered; returns the conversations so handed back."""
+    if not claims:
+        return []
+    ids = sorted({conversation_id for conversation_id, _ in claims})
+    rows = await session.execute(select(Conversation.id, Conversation.last_message_at).where(Conversation.id.in_(ids)))
+    waiting_since: dict[int, datetime] = {conversation_id: since for conversation_id, since in rows.all()}
+    asked = await session.execute(
+        select(RoutingOffer.conversation_id, RoutingOffer.agent_id, RoutingOffer.waiting_since).where(
+            RoutingOffer.conversation_id.in_(ids)
         )
-        return Offer(offer.id, conversation_id, agent_id, expires_at)
+    )
+    refused = {
+        (conversation_id, agent_id)
+        for conversation_id, agent_id, since in asked.all()
+        if waiting_since.get(conversation_id) == since
+    }
+    handed_back = [pair for pair in claims if pair in refused]
+    for conversation_id, agent_id in handed_back:
+        await session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id, Conversation.assignee_id == agent_id)
+            .values(assignee_id=None)
+            .execution_options(synchronize_session=False)
+        )
+    expires_at = at + timedelta(seconds=timeout_seconds)
+    for conversation_id, agent_id in claims:
+        if (conversation_id, agent_id) in refused or conversation_id not in waiting_since:
+            continue
+        await _open(session, conversation_id, agent_id, waiting_since[conversation_id], at, expires_at)
+    return [conversation_id for conversation_id, _ in handed_back]
 
 
 async def _locked_offer(session: AsyncSession, offer_id: int, dialect: str) -> RoutingOffer | None:
@@ -166,19 +216,22 @@ async def do_accept_offer(store: Store, *, offer_id: int, agent_id: int, now: da
             raise OfferRefused(f"offer {offer_id} is not open to agent {agent_id}")
         if offer.status != OfferStatus.OPEN.value:
             raise OfferRefused(f"offer {offer_id} is already {offer.status}")
-        if at >= offer.expires_at:
-            await _close(session, offer, OfferStatus.EXPIRED, at)
-            audit.record(session, "routing.offer_expired", conversation_id=offer.conversation_id, agent_id=agent_id)
-            raise OfferRefused(f"offer {offer_id} has expired")
-        await _close(session, offer, OfferStatus.ACCEPTED, at)
+        # A late answer expires the offer here, committed before refusing, so the call goes back to the queue
+        # now rather than when the job runs.
+        status = OfferStatus.EXPIRED if at >= offer.expires_at else OfferStatus.ACCEPTED
+        await _close(session, offer, status, at)
         audit.record(
             session,
-            "routing.offer_accepted",
-            actor_agent_id=agent_id,
+            f"routing.offer_{status.value}",
+            actor_agent_id=agent_id if status is OfferStatus.ACCEPTED else None,
             conversation_id=offer.conversation_id,
+            agent_id=agent_id,
             offer_id=offer_id,
         )
-        return Offer(offer.id, offer.conversation_id, agent_id, offer.expires_at)
+        accepted = Offer(offer.id, offer.conversation_id, agent_id, offer.expires_at)
+    if status is OfferStatus.EXPIRED:
+        raise OfferRefused(f"offer {offer_id} has expired")
+    return accepted
 
 
 async def do_decline_offer(store: Store, *, offer_id: int, agent_id: int, now: datetime | None = None) -> bool:

@@ -28,7 +28,12 @@ async def do_record_remedy(
         if conversation is None:
             raise RemedyRefused(f"conversation {conversation_id} does not exist")
         given = RemedyGiven(
-            conversation_id=conversation.id, agent_id=agent_id, remedy=remedy, note=note, created_at=utcnow()
+            conversation_id=conversation.id,
+            contact_id=conversation.contact_id,
+            agent_id=agent_id,
+            remedy=remedy,
+            note=note,
+            created_at=utcnow(),
         )
         session.add(given)
         await session.flush()

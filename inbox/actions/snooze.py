@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from inbox import audit, outbox
 from inbox.models import Conversation, ConversationStatus, utcnow
 from inbox.store import Store
+from inbox.webhook_events import CONVERSATION_STATUS_CHANGED, enqueue_webhook_events
 
 BATCH = 500
 
@@ -44,6 +45,7 @@ async def _wake_batch(store: Store, now: datetime, batch_size: int) -> tuple[int
         ).all()
         woke = 0
         waiting = False
+        changes: list[dict[str, object]] = []
         for conversation_id, contact_id, assignee_id, until in due:
             changed = await session.execute(
                 update(Conversation)
@@ -64,6 +66,17 @@ async def _wake_batch(store: Store, now: datetime, batch_size: int) -> tuple[int
                 reason="the snooze ended",
                 snoozed_until=until.isoformat() if until else None,
             )
+            changes.append(
+                {
+                    "conversation_id": conversation_id,
+                    "status": ConversationStatus.OPEN.value,
+                    "previous_status": ConversationStatus.SNOOZED.value,
+                    "snoozed_until": None,
+                    "actor_agent_id": None,
+                }
+            )
+        # Subscribers hear of a snooze ending like any other status change, in the same transaction.
+        await enqueue_webhook_events(session, CONVERSATION_STATUS_CHANGED, changes)
         if waiting:
             # Unassigned work is back in the queue: let the router look at it now rather than at its next round.
             await outbox.queue_drain(session, "snoozed conversations woke")

@@ -35,6 +35,8 @@ class RemedyGiven(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    # Kept with the customer so the customer's export carries it and an erasure takes it (the note is personal).
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
     remedy: Mapped[str] = mapped_column(String(40))
     note: Mapped[str] = mapped_column(Text, default="")

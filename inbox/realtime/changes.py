@@ -1,9 +1,10 @@
 """Live events for what a unit of work changed, published on the bus once, and only once, it has committed.
 
 Every action writes its changes to the audit trail in the same transaction: assignments by hand or by the router,
-work handed back to the queue, status changes, replies, notes, presence. The agents' live inbox needs exactly
-those changes, and only if they committed. So they are read off the audit rows as the session flushes them and
-published after the commit; a rollback drops them. Writers of any action, job or drain need no call of their own.
+work handed back to the queue, status changes, replies and notes, replies sent or failed, presence. The agents'
+live inbox needs exactly those changes, and only if they committed. So they are read off the audit rows as the
+session flushes them and published after the commit; a rollback drops them. Writers of any action, job or drain
+need no call of their own.
 
 Only a store with a bus attached (a process that serves agents, or a worker that should reach them) pays for
 this; elsewhere the listener returns at once.
@@ -13,13 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.util import identity_key
 
 from inbox.models import Event as AuditEvent
@@ -32,6 +33,7 @@ from inbox.store import Store
 log = logging.getLogger("hub.realtime")
 
 _PENDING = "hub.live_events"
+_AUDIT_TABLE_NAME = AuditEvent.__tablename__
 _BUSES: WeakKeyDictionary[Engine, Bus] = WeakKeyDictionary()
 # Publishing tasks are held here until done: the loop keeps only weak references to tasks.
 _IN_FLIGHT: set[asyncio.Task[None]] = set()
@@ -114,6 +116,19 @@ def _message(direction: str) -> Translate:
     return translate
 
 
+def _delivery(status: str) -> Translate:
+    def translate(_session: Session, row: AuditEvent) -> dict[str, Any] | None:
+        return {
+            "type": "delivery",
+            "conversation_id": row.conversation_id,
+            "message_id": row.data.get("message_id"),
+            "status": status,
+            "reason": row.data.get("reason"),
+        }
+
+    return translate
+
+
 def _presence(_session: Session, row: AuditEvent) -> dict[str, Any] | None:
     return {
         "type": "presence",
@@ -131,6 +146,8 @@ TRANSLATIONS: dict[str, Translate] = {
     "conversation.status_changed": _status,
     "message.queued": _message("outbound"),
     "note.added": _message("internal"),
+    "message.sent": _delivery("sent"),
+    "message.failed": _delivery("failed"),
     "agent.presence_changed": _presence,
 }
 
@@ -157,6 +174,34 @@ def _collect(session: Session, _flush_context: Any) -> None:
             translated = translate(session, item) if translate is not None else None
             if translated is not None:
                 pending.append(translated)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _collect_bulk(state: ORMExecuteState) -> None:
+    """Audit rows written set-based (one INSERT for many rows, as batch writers do) are announced too."""
+    table = getattr(state.statement, "table", None)
+    # An ORM statement names an annotated copy of the table; its name is what identifies it.
+    if not state.is_insert or getattr(table, "name", None) != _AUDIT_TABLE_NAME:
+        return
+    if _bus_for(state.session) is None:
+        return
+    given = state.parameters
+    rows = [given] if isinstance(given, Mapping) else [row for row in given or () if isinstance(row, Mapping)]
+    pending: list[dict[str, Any]] = state.session.info.setdefault(_PENDING, [])
+    for row in rows:
+        translate = TRANSLATIONS.get(str(row.get("kind")))
+        if translate is None:
+            continue
+        stand_in = AuditEvent(
+            kind=row.get("kind"),
+            actor_agent_id=row.get("actor_agent_id"),
+            contact_id=row.get("contact_id"),
+            conversation_id=row.get("conversation_id"),
+            data=row.get("data") or {},
+        )
+        translated = translate(state.session, stand_in)
+        if translated is not None:
+            pending.append(translated)
 
 
 @event.listens_for(Session, "after_commit")

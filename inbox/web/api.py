@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from inbox.access import Viewer, visible_conversation
+from inbox.actions.note import NoteRefused, do_add_note
 from inbox.actions.reply import ReplyRefused, do_reply
 from inbox.conversation_view import REPLY_CHANNELS, timeline
 from inbox.inbox_views import PAGE_SIZE, View, inbox_rows, view_counts, views_for
@@ -92,6 +93,16 @@ async def post_reply(request: Request) -> Response:
         raise HTTPException(400, "text must be a string and note a boolean")
     if channel is not None and channel not in REPLY_CHANNELS:
         raise HTTPException(400, "channel must be one of " + ", ".join(REPLY_CHANNELS))
+    if note:
+        # Notes go through their own action so @mentions notify, as they do from the page.
+        try:
+            noted = await do_add_note(
+                request.app.state.store, conversation_id=found.id, agent_id=viewer.agent_id, text=text
+            )
+        except NoteRefused as refusal:
+            return JSONResponse({"error": "refused", "detail": str(refusal)}, status_code=422)
+        body = {"message_id": noted.message_id, "channel": None, "channel_reason": "a private note", "queued": False}
+        return JSONResponse({**body, "notified": list(noted.notified)}, status_code=201)
     try:
         outcome = await do_reply(
             request.app.state.store,

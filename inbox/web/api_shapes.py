@@ -7,7 +7,17 @@ from datetime import datetime
 from typing import Any
 
 from inbox.inbox_views import InboxRow
-from inbox.models import Agent, Attachment, Contact, ContactIdentity, Conversation, Message, Team
+from inbox.models import (
+    Agent,
+    Attachment,
+    Contact,
+    ContactIdentity,
+    Conversation,
+    Message,
+    Team,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 
 def _time(value: datetime | None) -> str | None:
@@ -102,3 +112,34 @@ def agent(item: Agent, team_ids: Sequence[int]) -> dict[str, Any]:
 
 def team(item: Team) -> dict[str, Any]:
     return {"id": item.id, "name": item.name}
+
+
+def webhook_endpoint(item: WebhookEndpoint, counts: dict[str, int] | None = None) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "url": item.url,
+        "description": item.description,
+        "events": list(item.events or []),
+        "active": item.active,
+        # Only enough of the signing secret to tell which one is set; it is shown in full once, on creation.
+        "secret_hint": "…" + item.secret[-4:],
+        "deliveries": dict(counts or {}),
+        "created_at": _time(item.created_at),
+        "updated_at": _time(item.updated_at),
+    }
+
+
+def webhook_delivery(item: WebhookDelivery) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "endpoint_id": item.endpoint_id,
+        "event_id": item.event_id,
+        "event": item.event_kind,
+        "status": item.status,
+        "attempts": item.attempts,
+        "response_code": item.response_code,
+        "last_error": item.last_error,
+        "created_at": _time(item.created_at),
+        "last_attempt_at": _time(item.last_attempt_at),
+        "delivered_at": _time(item.delivered_at),
+    }

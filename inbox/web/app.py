@@ -22,16 +22,21 @@ from inbox.realtime import Bus
 from inbox.settings import Settings
 from inbox.store import Store
 from inbox.web import api, api_directory, attachments, auth, live, openapi, pages_conversation, pages_inbox
+from inbox.web.api_conversation_changes import routes as conversation_change_routes
+from inbox.web.api_webhooks import routes as webhook_api_routes
 from inbox.web.auth_gate import AuthGate
 from inbox.web.channel_paths import ChannelPaths
 from inbox.web.collaboration_routes import collaboration_routes
 from inbox.web.errors import http_error
+from inbox.web.pages_campaigns import routes as campaign_routes
 from inbox.web.pages_search import routes as search_routes
 from inbox.web.pages_supervisor import routes as supervisor_routes
+from inbox.web.pages_webhooks import routes as webhook_page_routes
 from inbox.web.rate_limit import LoginLimiter
 from inbox.web.security_headers import SecurityHeaders
 from inbox.web.service_routes import service_recovery_routes
 from inbox.web.templating import build_templates
+from inbox.web.unsubscribe import routes as unsubscribe_routes
 
 Hook = Callable[[], Awaitable[None]]
 STATIC_ROOT = Path(__file__).resolve().parent / "static"
@@ -87,11 +92,16 @@ def create_app(
         *pages_inbox.routes,
         *search_routes,
         *pages_conversation.routes,
+        *unsubscribe_routes,
+        *campaign_routes,
         *collaboration_routes,
         *service_recovery_routes,
         *attachments.routes,
         *api.routes,
         *api_directory.routes,
+        *conversation_change_routes,
+        *webhook_api_routes,
+        *webhook_page_routes,
         *openapi.routes,
         *live.routes,
         *supervisor_routes,

@@ -25,7 +25,8 @@ OPEN_PATHS = frozenset({"/login", "/healthz"})
 # Static files hold nothing private. Channel routes are open wherever they are mounted (/channels/…, and e.g.
 # the chat widget's /widget.js): they verify each request themselves (see ``channel_paths``). Survey pages are
 # reached by customers through signed links; the signature is checked by the page itself.
-OPEN_PREFIXES = ("/static/", "/survey/")
+# Unsubscribe links likewise carry their own signed token (RFC 8058 one-click posts come without any session).
+OPEN_PREFIXES = ("/static/", "/survey/", "/unsubscribe/")
 API_PREFIX = "/api/"
 SESSION_AGENT = "agent_id"
 SESSION_PASSWORD_VERSION = "pwv"

@@ -24,6 +24,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from inbox.access import Viewer
 from inbox.actions.presence import do_mark_silent_agents_away, do_record_heartbeat
 from inbox.models import Agent
+from inbox.passwords import password_version
 from inbox.realtime.agent_feed import AgentFeed, Listener
 from inbox.realtime.audience import Audience, audience_of
 from inbox.realtime.bus import Bus
@@ -32,9 +33,11 @@ from inbox.realtime.topics import INBOX_TOPIC, visitor_topic
 from inbox.settings import Settings
 from inbox.store import Store
 from inbox.web import live_pages
+from inbox.web.auth_gate import SESSION_PASSWORD_VERSION
 
 log = logging.getLogger("hub.live")
 
+CLOSE_SIGNED_OUT = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_FELL_BEHIND = 4408
 # Frames an agent's page sends are tiny; anything larger is not ours.
@@ -134,7 +137,17 @@ class AgentSocket:
         if not force and now - self.last_beat < self.live.heartbeat_seconds / 2:
             return
         self.last_beat = now
+        if not await self._still_signed_in():
+            # A switched-off account or a changed password ends the sign-in; it ends the open socket too.
+            await self.ws.close(code=CLOSE_SIGNED_OUT)
+            raise WebSocketDisconnect(CLOSE_SIGNED_OUT)
         await do_record_heartbeat(self.live.store, agent_id=self.viewer.agent_id)
+
+    async def _still_signed_in(self) -> bool:
+        async with self.live.store.read() as session:
+            agent = await session.get(Agent, self.viewer.agent_id)
+        signed_with = (self.ws.scope.get("session") or {}).get(SESSION_PASSWORD_VERSION)
+        return agent is not None and agent.active and password_version(agent.password_hash) == signed_with
 
     async def _forward(self, listener: Listener) -> None:
         while (event := await listener.get()) is not None:

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from inbox.web import openapi_operations
 from inbox.web.params import CHANNEL_CHOICES, STATUS_CHOICES, TIER_CHOICES
 
 
@@ -123,6 +124,11 @@ SCHEMAS: dict[str, Any] = {
             "channel": {"type": ["string", "null"]},
             "channel_reason": {"type": "string"},
             "queued": {"type": "boolean"},
+            "notified": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "for a note: the colleagues its @mentions notified",
+            },
         },
     },
     "Contact": {
@@ -454,9 +460,10 @@ def document(server_url: str) -> dict[str, Any]:
         "info": {"title": "Contact Hub API", "version": "1"},
         "servers": [{"url": server_url}],
         "security": [{"bearer": []}],
-        "paths": PATHS,
+        "paths": openapi_operations.merged_paths(PATHS),
+        "webhooks": openapi_operations.OUTGOING,
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **openapi_operations.SCHEMAS},
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "a token from `hub user token EMAIL`"}
             },

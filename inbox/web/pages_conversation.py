@@ -24,9 +24,11 @@ from inbox.actions.transfer import TransferRefused, do_assign_manually
 from inbox.conversation_view import REPLY_CHANNELS, conversation_page
 from inbox.customer_panel import customer_file
 from inbox.inbox_views import handling_agents, teams
-from inbox.models import Conversation
+from inbox.models import Agent, Conversation, utcnow
 from inbox.reply_files import FilesRefused, store_uploads
 from inbox.routing_explanation import routing_story
+from inbox.snooze_choices import CHOICES as SNOOZE_CHOICES
+from inbox.snooze_choices import UnknownChoice, snooze_until
 from inbox.web.composer_form import composer_input, refuse_oversized, text_field
 from inbox.web.csrf import verified_form
 from inbox.web.flash import flash, take_flash
@@ -95,6 +97,7 @@ async def show(
         "routing": routing,
         "reply_channels": REPLY_CHANNELS,
         "statuses": STATUS_CHOICES,
+        "snooze_choices": SNOOZE_CHOICES,
         "teams": all_teams,
         "agents": agents,
         "problem": problem,
@@ -147,7 +150,15 @@ async def reply(request: Request) -> Response:
     return _back(target.id, "#composer")
 
 
-def _snooze_time(form: FormData) -> datetime | None:
+async def _snooze_time(request: Request, form: FormData, viewer: Viewer) -> datetime | None:
+    choice = text_field(form, "snooze_for")
+    if choice:
+        async with request.app.state.store.read() as session:
+            agent = await session.get(Agent, viewer.agent_id)
+        try:
+            return snooze_until(choice, utcnow(), agent.timezone if agent else None)
+        except UnknownChoice as exc:
+            raise HTTPException(400, str(exc)) from exc
     raw = text_field(form, "snoozed_until")
     if not raw:
         return None
@@ -168,7 +179,7 @@ async def set_status(request: Request) -> Response:
             conversation_id=target.id,
             status=text_field(form, "status"),
             actor_agent_id=viewer.agent_id,
-            snoozed_until=_snooze_time(form),
+            snoozed_until=await _snooze_time(request, form, viewer),
         )
     except StatusRefused as refusal:
         return await show(request, problem=str(refusal), status_code=422)

@@ -13,10 +13,10 @@ from starlette.routing import Route
 
 from inbox.access import Viewer
 from inbox.actions.follow_up import FollowUpRefused, do_complete_follow_up, do_reschedule_follow_up
-from inbox.follow_up_queries import agent_follow_ups, follow_up_for
+from inbox.follow_up_queries import agent_follow_ups, follow_up_for, overseen_agent
 from inbox.models import utcnow
 from inbox.web.csrf import verified_form
-from inbox.web.params import path_id
+from inbox.web.params import optional_int, path_id
 from inbox.web.templating import render
 
 
@@ -34,11 +34,15 @@ def _viewer(request: Request) -> Viewer:
 
 async def follow_ups_page(request: Request, *, problem: str | None = None, status_code: int = 200) -> Response:
     viewer = _viewer(request)
+    # A supervisor may look at a team member's list (?agent=ID) to cover an absence or check on the work.
+    wanted = optional_int(request.query_params.get("agent"), "agent") or viewer.agent_id
     async with request.app.state.store.read() as session:
-        today, later = await agent_follow_ups(session, viewer.agent_id, utcnow())
-    return render(
-        request, "follow_ups.html", {"today": today, "later": later, "problem": problem}, status_code=status_code
-    )
+        agent = await overseen_agent(session, viewer, wanted)
+        if agent is None:
+            raise HTTPException(404)
+        today, later = await agent_follow_ups(session, agent.id, utcnow())
+    context = {"today": today, "later": later, "problem": problem, "owner": agent}
+    return render(request, "follow_ups.html", context, status_code=status_code)
 
 
 async def _target(request: Request, viewer: Viewer) -> int:

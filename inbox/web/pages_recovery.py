@@ -1,5 +1,6 @@
-"""The conversation page's service-recovery forms: a remedy from the standard menu, and a repeat contact linked
-to the earlier conversation about the same problem. Handlers check access, validate, and call the actions."""
+"""The conversation page's service-recovery forms: flagging a complaint detection missed, a remedy from the
+standard menu, and a repeat contact linked to the earlier conversation about the same problem. Handlers check
+access, validate, and call the actions."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from inbox.access import visible_conversation
+from inbox.actions.complaint import ComplaintRefused, do_flag_complaint
 from inbox.actions.remedy import RemedyRefused, do_record_remedy
 from inbox.actions.repeat_contact import RepeatRefused, do_record_repeat_contact
 from inbox.web.csrf import verified_form
@@ -38,6 +40,22 @@ async def give_remedy(request: Request) -> Response:
     return RedirectResponse(f"/conversations/{target.id}#recovery", status_code=303)
 
 
+async def flag_complaint(request: Request) -> Response:
+    form = await verified_form(request)
+    viewer, target = await _reachable(request)
+    try:
+        await do_flag_complaint(
+            request.app.state.store,
+            request.app.state.settings.recovery,
+            conversation_id=target.id,
+            agent_id=viewer.agent_id,
+            reason=_text(form, "reason"),
+        )
+    except ComplaintRefused as refusal:
+        return await show(request, problem=str(refusal), status_code=422)
+    return RedirectResponse(f"/conversations/{target.id}#recovery", status_code=303)
+
+
 async def record_repeat(request: Request) -> Response:
     form = await verified_form(request)
     viewer, target = await _reachable(request)
@@ -62,5 +80,6 @@ async def record_repeat(request: Request) -> Response:
 
 routes = [
     Route("/conversations/{conversation_id}/remedies", give_remedy, methods=["POST"]),
+    Route("/conversations/{conversation_id}/complaint", flag_complaint, methods=["POST"]),
     Route("/conversations/{conversation_id}/repeat-contact", record_repeat, methods=["POST"]),
 ]

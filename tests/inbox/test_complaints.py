@@ -57,6 +57,7 @@ async def test_a_chinese_complaint_flags_the_conversation_and_starts_the_recover
         conversation = await session.get(Conversation, outcome.conversation_id)
         event = (await session.execute(select(Event).where(Event.kind == "complaint.detected"))).scalar_one()
     assert conversation is not None and conversation.is_complaint
+    assert conversation.resolution_due_at == case.recovery_due_at
     assert event.data["signal"] == "投诉" and event.conversation_id == outcome.conversation_id
 
 

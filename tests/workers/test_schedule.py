@@ -25,5 +25,7 @@ def test_a_job_set_to_zero_seconds_is_off(ctx: JobContext) -> None:
     settings = ctx.settings.model_copy(
         update={"schedule": ctx.settings.schedule.model_copy(update={"recompute_values_seconds": 0})}
     )
-    assert [job.job for job in periodic_jobs(settings)] == ["drain", "purge"]
-    assert [job.job for job in periodic_jobs(ctx.settings)] == ["recompute_values", "drain", "purge"]
+    # Other periodic jobs come and go; what matters is that this one is gone and only this one.
+    on = [job.job for job in periodic_jobs(ctx.settings)]
+    assert on[:3] == ["recompute_values", "drain", "purge"]
+    assert [job.job for job in periodic_jobs(settings)] == [name for name in on if name != "recompute_values"]

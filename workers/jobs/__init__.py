@@ -25,15 +25,17 @@ class JobSpec:
 
 def job_table() -> dict[str, JobSpec]:
     from workers.jobs import callback, drain, media, purge, recompute_values, route, send, snooze, webhook_delivery
+    from workers.jobs.offer_expiry import run as expire_offer
     from workers.jobs.presence_sweep import run as sweep_presence
     from workers.jobs.survey import run as send_survey
-    from workers.jobs import campaign_send, campaign_start, campaign_sync
+    from workers.jobs import campaign_send, campaign_start, campaign_sync, campaign_test_send
 
     return {
         "send": JobSpec(send.run, send.on_exhausted),
         "survey": JobSpec(send_survey),
         "route": JobSpec(route.run),
         "drain": JobSpec(drain.run),
+        "offer_expiry": JobSpec(expire_offer),
         "recompute_values": JobSpec(recompute_values.run),
         "media": JobSpec(media.run, media.on_exhausted),
         "callback": JobSpec(callback.run, callback.on_exhausted),
@@ -41,6 +43,7 @@ def job_table() -> dict[str, JobSpec]:
         "campaign_start": JobSpec(campaign_start.run),
         "campaign_send": JobSpec(campaign_send.run),
         "campaign_sync": JobSpec(campaign_sync.run),
+        "campaign_test_send": JobSpec(campaign_test_send.run),
         "presence_sweep": JobSpec(sweep_presence),
         "wake_snoozed": JobSpec(snooze.run),
         "webhook_event": JobSpec(webhook_delivery.fan_out),

@@ -49,15 +49,18 @@ def upgrade() -> None:
     op.create_table('remedies_given',
     _id(),
     sa.Column('conversation_id', _big(), nullable=False),
+    sa.Column('contact_id', _big(), nullable=False),
     sa.Column('agent_id', _big(), nullable=True),
     sa.Column('remedy', sa.String(length=40), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('created_at', UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_remedies_given_agent_id_agents'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_remedies_given_contact_id_contacts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_remedies_given_conversation_id_conversations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_remedies_given'))
     )
     with op.batch_alter_table('remedies_given', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_remedies_given_contact_id'), ['contact_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_remedies_given_conversation_id'), ['conversation_id'], unique=False)
 
     op.create_table('follow_ups',

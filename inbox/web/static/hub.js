@@ -95,7 +95,12 @@
         refreshLists();
         if (conversationId !== null && event.conversation_id === conversationId) {
           if (event.type === "delivery" && event.message_id) { stale[event.message_id] = true; }
-          refreshTimeline();
+          if (event.visible === false) {
+            var gone = liveNote();
+            if (gone) { gone.textContent = "This conversation has moved out of your reach."; }
+          } else {
+            refreshTimeline();
+          }
         }
         break;
       case "typing":
@@ -121,10 +126,11 @@
 
   // -- lists (inbox, supervisor): refetched and swapped, at most one request in flight
   var listTimer = null, listBusy = false, listAgain = false;
+  // Throttled, not debounced: a steady stream of events still refreshes the page, at most once a second for an
+  // inbox and once every few seconds for the supervisor's heavier page.
   function refreshLists() {
-    if (!inboxTable && liveRegions.length === 0) { return; }
-    clearTimeout(listTimer);
-    listTimer = setTimeout(loadLists, 300);
+    if ((!inboxTable && liveRegions.length === 0) || listTimer) { return; }
+    listTimer = setTimeout(function () { listTimer = null; loadLists(); }, inboxTable ? 1000 : 4000);
   }
   function loadLists() {
     if (listBusy) { listAgain = true; return; }
@@ -368,6 +374,53 @@
           })
           .catch(function () { showProblem("The canned response could not be loaded; try again."); });
       });
+    }
+
+    // @mentions: while a note is written, "@ch" offers the colleagues whose handle or name starts that way.
+    var suggestions = composer.querySelector("[data-mention-suggestions]");
+    var people = Array.from(composer.querySelectorAll("[data-mention-handle]")).map(function (item) {
+      return { handle: item.getAttribute("data-mention-handle"), name: item.getAttribute("data-mention-name") };
+    });
+    var mentionAt = function () {
+      var before = text.value.slice(0, text.selectionStart || 0);
+      var found = /(^|[\s(\[])@([\w.\-]*)$/.exec(before);
+      return found ? { start: before.length - found[2].length, typed: found[2].toLowerCase() } : null;
+    };
+    var closeSuggestions = function () { if (suggestions) { suggestions.hidden = true; suggestions.textContent = ""; } };
+    var choose = function (handle) {
+      var at = mentionAt();
+      if (!at) { return; }
+      var end = text.selectionStart || 0;
+      text.value = text.value.slice(0, at.start) + handle + " " + text.value.slice(end);
+      text.selectionStart = text.selectionEnd = at.start + handle.length + 1;
+      text.focus();
+      closeSuggestions();
+    };
+    if (suggestions && text) {
+      text.addEventListener("input", function () {
+        var at = noteToggle && noteToggle.checked ? mentionAt() : null;
+        if (!at) { closeSuggestions(); return; }
+        var matches = people.filter(function (person) {
+          return person.handle.toLowerCase().indexOf(at.typed) === 0 ||
+            person.name.replace(/\s+/g, "").toLowerCase().indexOf(at.typed) === 0;
+        }).slice(0, 6);
+        suggestions.textContent = "";
+        matches.forEach(function (person) {
+          var item = document.createElement("li");
+          item.setAttribute("role", "option");
+          item.setAttribute("data-handle", person.handle);
+          item.textContent = "@" + person.handle + " — " + person.name;
+          item.addEventListener("mousedown", function (event) { event.preventDefault(); choose(person.handle); });
+          suggestions.appendChild(item);
+        });
+        suggestions.hidden = matches.length === 0;
+      });
+      text.addEventListener("keydown", function (event) {
+        if (suggestions.hidden || (event.key !== "Tab" && event.key !== "Enter")) { return; }
+        var first = suggestions.querySelector("li");
+        if (first) { event.preventDefault(); choose(first.getAttribute("data-handle")); }
+      });
+      text.addEventListener("blur", function () { setTimeout(closeSuggestions, 150); });
     }
 
     var files = composer.querySelector("input[type=file][data-max-bytes]");

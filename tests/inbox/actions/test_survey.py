@@ -11,9 +11,11 @@ from channels.base import ChannelName, Identity, IdentityKind
 from channels.registry import ChannelRegistry
 from channels.webchat import Limits, WebchatChannel
 from channels.webchat.ports import visitor_topic
+from inbox.actions.customer_erase import do_erase_customer
+from inbox.actions.remedy import do_record_remedy
 from inbox.actions.status import do_set_status
 from inbox.actions.survey import AnswerRefused, do_answer_survey
-from inbox.models import Conversation, Message, OutboxJob, Survey, utcnow
+from inbox.models import ComplaintCase, Conversation, FollowUp, Message, OutboxJob, RemedyGiven, Survey, utcnow
 from inbox.realtime import build_bus
 from inbox.survey_links import survey_id_from
 from tests.support.factories import add_agent, inbound, ingest, update_contact
@@ -200,3 +202,25 @@ async def test_a_chat_survey_shows_a_card_and_the_tapped_digit_answers_it(ctx: J
     await ingest(ctx, inbound(ChannelName.WEBCHAT, "visitor-7:c2", sender=visitor, text="5"))
     (survey,) = await _surveys(ctx)
     assert survey.score == 5 and survey.answered_via == "webchat"
+
+
+async def test_erasing_the_customer_takes_their_survey_answers_and_remedy_notes(
+    ctx: JobContext, jobs: JobDriver
+) -> None:
+    outcome = await ingest(ctx, inbound(text="I want a refund"))
+    await do_record_remedy(
+        ctx.store,
+        ctx.settings.recovery,
+        conversation_id=outcome.conversation_id,
+        agent_id=None,
+        remedy="refund",
+        note="refunded to card ending 4242",
+    )
+    await _resolved(ctx, outcome.conversation_id)
+    await jobs.drain()
+    (survey,) = await _surveys(ctx)
+    await do_answer_survey(ctx.store, survey_id=survey.id, score=1, comment="My name is Alice Smith", via="link")
+    await do_erase_customer(ctx.store, ctx.blobs, outcome.contact_id, actor_agent_id=None)
+    async with ctx.store.read() as session:
+        for model in (Survey, RemedyGiven, ComplaintCase, FollowUp):
+            assert (await session.execute(select(func.count()).select_from(model))).scalar_one() == 0, model

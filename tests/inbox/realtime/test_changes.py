@@ -6,12 +6,15 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import insert
 
 from inbox import audit
+from inbox.actions.delivery import do_mark_failed, do_mark_sent
 from inbox.actions.presence import do_set_presence
 from inbox.actions.reply import do_reply
 from inbox.actions.status import do_set_status
 from inbox.actions.transfer import do_assign_manually
+from inbox.models import Event as AuditEvent
 from inbox.realtime import INBOX_TOPIC, Subscription
 from inbox.realtime.changes import attach_bus, detach_bus, settled
 from tests.support.buses import backend_bus
@@ -94,3 +97,40 @@ async def test_nothing_is_announced_for_a_store_without_a_bus(ctx: JobContext) -
     await do_set_presence(ctx.store, agent_id=agent, presence="online")
     assert await _events(subscription) == []
     await bus.aclose()
+
+
+async def test_a_reply_leaving_or_failing_is_announced(ctx: JobContext, heard: Subscription) -> None:
+    outcome = await ingest(ctx, inbound(external_id="b@example.com"))
+    sent = await do_reply(ctx.store, conversation_id=outcome.conversation_id, agent_id=None, text="One")
+    failed = await do_reply(ctx.store, conversation_id=outcome.conversation_id, agent_id=None, text="Two")
+    await _events(heard)
+
+    # What the send job records once the channel has answered.
+    await do_mark_sent(ctx.store, sent.message_id, "<one@hub.test>")
+    await do_mark_failed(ctx.store, failed.message_id, "550 User unknown")
+
+    events = await _events(heard)
+    assert [(e["type"], e["message_id"], e["status"]) for e in events] == [
+        ("delivery", sent.message_id, "sent"),
+        ("delivery", failed.message_id, "failed"),
+    ]
+    assert events[1]["reason"] == "550 User unknown"
+    assert {e["conversation_id"] for e in events} == {outcome.conversation_id}
+
+
+async def test_audit_rows_written_in_one_statement_are_announced_too(ctx: JobContext, heard: Subscription) -> None:
+    agent = await add_agent(ctx)
+    first = await ingest(ctx, inbound(external_id="c1@example.com"))
+    second = await ingest(ctx, inbound(external_id="c2@example.com"))
+    await _events(heard)
+    rows = [
+        {"kind": "routing.decision", "conversation_id": c, "data": {"agent_id": agent, "assigned": True}}
+        for c in (first.conversation_id, second.conversation_id)
+    ]
+    async with ctx.store.write() as session:
+        await session.execute(insert(AuditEvent), [*rows, {"kind": "message.received", "data": {}}])
+    events = await _events(heard)
+    assert [(e["type"], e["conversation_id"], e["assignee_id"]) for e in events] == [
+        ("conversation.assigned", first.conversation_id, agent),
+        ("conversation.assigned", second.conversation_id, agent),
+    ]

@@ -36,3 +36,56 @@ async def test_agents_and_teams(ctx: JobContext) -> None:
     assert by_email["olivia@hub.example"]["team_ids"] == [world.teams["Front desk"]]
     assert all("password" not in key for a in agents for key in a)
     assert {t["name"] for t in teams} == {"Front desk", "Billing"}
+
+
+async def test_contacts_are_listed_and_searched_within_reach(ctx: JobContext) -> None:
+    world = await build_world(ctx)
+    chen = (await do_issue_api_token(ctx.store, agent_id=world.people["chen"], name="t", actor_agent_id=None)).token
+    headers = {"Authorization": f"Bearer {chen}"}
+    async with client_for(build_app(ctx)) as client:
+        listed = (await client.get("/api/v1/contacts", headers=headers)).json()["contacts"]
+        reachable = {world.contacts[k] for k in ("chen_own", "front_queue", "shared_queue")}
+        assert {c["id"] for c in listed} == reachable
+        assert all("id_document_number" not in c for c in listed)
+        found = (await client.get("/api/v1/contacts?q=front_queue", headers=headers)).json()["contacts"]
+        assert [c["id"] for c in found] == [world.contacts["front_queue"]]
+        assert (await client.get("/api/v1/contacts?q=billing_own", headers=headers)).json()["contacts"] == []
+        paged = (await client.get("/api/v1/contacts?limit=1&offset=1", headers=headers)).json()["contacts"]
+        assert len(paged) == 1
+        mia = (await do_issue_api_token(ctx.store, agent_id=world.people["mia"], name="t", actor_agent_id=None)).token
+        assert (await client.get("/api/v1/contacts", headers={"Authorization": f"Bearer {mia}"})).status_code == 403
+
+
+async def test_a_customer_is_updated_within_reach(ctx: JobContext) -> None:
+    world = await build_world(ctx)
+    chen = (await do_issue_api_token(ctx.store, agent_id=world.people["chen"], name="t", actor_agent_id=None)).token
+    headers = {"Authorization": f"Bearer {chen}"}
+    own = world.contacts["chen_own"]
+    async with client_for(build_app(ctx)) as client:
+        changed = await client.patch(
+            f"/api/v1/contacts/{own}", json={"name": "Li Wei", "language": "zh-CN"}, headers=headers
+        )
+        assert changed.status_code == 200 and changed.json()["contact"]["name"] == "Li Wei"
+        assert changed.json()["contact"]["language"] == "zh-CN"
+        bad = await client.patch(f"/api/v1/contacts/{own}", json={"language": "not a language"}, headers=headers)
+        assert bad.status_code == 422
+        sneaky = await client.patch(f"/api/v1/contacts/{own}", json={"tier": "platinum"}, headers=headers)
+        assert sneaky.status_code == 400
+        other = world.contacts["billing_own"]
+        assert (await client.patch(f"/api/v1/contacts/{other}", json={"name": "X"}, headers=headers)).status_code == 404
+    async with ctx.store.read() as session:
+        kinds = (await session.execute(select(Event.kind).where(Event.contact_id == own))).scalars().all()
+    assert any("edit" in kind or "changed" in kind or "updated" in kind for kind in kinds)
+
+
+async def test_an_agent_sets_their_own_presence(ctx: JobContext) -> None:
+    world = await build_world(ctx)
+    chen = (await do_issue_api_token(ctx.store, agent_id=world.people["chen"], name="t", actor_agent_id=None)).token
+    headers = {"Authorization": f"Bearer {chen}"}
+    async with client_for(build_app(ctx)) as client:
+        away = await client.put("/api/v1/agents/me/presence", json={"presence": "away"}, headers=headers)
+        assert away.status_code == 200 and away.json()["presence"] == "away"
+        agents = (await client.get("/api/v1/agents", headers=headers)).json()["agents"]
+        assert {a["id"]: a["presence"] for a in agents}[world.people["chen"]] == "away"
+        bad = await client.put("/api/v1/agents/me/presence", json={"presence": "asleep"}, headers=headers)
+        assert bad.status_code == 422

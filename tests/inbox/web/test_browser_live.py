@@ -18,6 +18,7 @@ from aiosmtpd.controller import Controller
 from playwright.async_api import Page, expect
 
 from channels.email import EmailChannel, deliver_mail
+from inbox.actions.presence import do_set_presence
 from inbox.realtime import PublishingSink
 from inbox.settings import Settings
 from inbox.sink import StoreSink
@@ -171,3 +172,28 @@ async def test_a_new_email_arrives_live_and_the_answer_leaves_by_smtp(
     assert sent.recipients == [CUSTOMER]
     assert b"your room is yours until 2 pm" in sent.content
     assert b"front office manager" not in sent.content
+
+
+async def test_the_supervisor_watches_presence_and_queues_change_live(
+    ctx: JobContext, hub: str, mailroom: Mailroom
+) -> None:
+    world = await build_world(ctx)
+    async with chromium() as browser:
+        page = await browser.new_page(viewport={"width": 1400, "height": 1000})
+        await page.goto(f"{hub}/supervisor")
+        await page.fill("input[name=email]", world.emails["olivia"])
+        await page.fill("input[name=password]", PASSWORD)
+        await page.click("button[type=submit]")
+        await expect(page.locator("body")).to_have_attribute("data-live", "on")
+        shared = page.locator('tr[data-pool="shared"] td.num').first
+        await expect(shared).to_have_text("1")
+        chen = page.locator(f'tr[data-agent="{world.people["chen"]}"] .presence-badge')
+        await expect(chen).to_have_text("offline")
+
+        await do_set_presence(ctx.store, agent_id=world.people["chen"], presence="busy")
+        await expect(chen).to_have_text("busy")
+        await mailroom.customer_sends(_mail(3, "Invoice copy", "Please send the invoice again."))
+        await expect(shared).to_have_text("2")
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / "supervisor.png"), full_page=True)
+        await page.close()

@@ -27,8 +27,8 @@ HANG_GUARD = 10.0
 
 
 @asynccontextmanager
-async def _hub(ctx: JobContext, bus: NamespacedBus) -> AsyncIterator[str]:
-    app = create_app(settings=ctx.settings, store=ctx.store, blobs=ctx.blobs, bus=bus)
+async def _hub(ctx: JobContext, bus: NamespacedBus, settings: Settings | None = None) -> AsyncIterator[str]:
+    app = create_app(settings=settings or ctx.settings, store=ctx.store, blobs=ctx.blobs, bus=bus)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -157,3 +157,25 @@ async def test_an_agent_typing_in_a_chat_is_relayed_to_the_visitor(ctx: JobConte
         event = await asyncio.wait_for(widget.get(), HANG_GUARD)
         assert event == {"type": "typing", "who": "agent", "on": False}
     await widget.close()
+
+
+async def test_an_account_switched_off_loses_its_open_socket(ctx: JobContext, bus: NamespacedBus) -> None:
+    from inbox.models import Agent
+    from inbox.settings import LiveSection
+
+    world = await build_world(ctx)
+    quick = ctx.settings.model_copy(update={"live": LiveSection(heartbeat_seconds=5)})
+    async with _hub(ctx, bus, quick) as host:
+        cookie = await _cookie(host, world, "marcus")
+        async with _socket(host, cookie) as marcus:
+            await _next(marcus, "hello")
+            async with ctx.store.write() as session:
+                row = await session.get(Agent, world.people["marcus"])
+                assert row is not None
+                row.active = False
+            # The next heartbeat the server takes (at most one per half interval) finds the account gone.
+            await asyncio.sleep(2.6)
+            await marcus.send(json.dumps({"type": "ping"}))
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await _next(marcus, "pong")
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401

@@ -302,3 +302,25 @@ async def test_a_snoozed_conversation_wakes_up_by_itself(ctx: JobContext, jobs: 
     async with ctx.store.read() as session:
         woken = await session.get(Conversation, conversation_id)
     assert woken is not None and (woken.status, woken.snoozed_until) == ("open", None)
+
+
+async def test_a_quick_snooze_choice_sets_the_time(ctx: JobContext) -> None:
+    world = await build_world(ctx)
+    conversation_id = world.conversations["chen_own"]
+    async with client_for(build_app(ctx)) as client:
+        await sign_in(client, world.emails["chen"])
+        token = await page_token(client, f"/conversations/{conversation_id}")
+        snoozed = await client.post(
+            f"/conversations/{conversation_id}/status",
+            data={"csrf_token": token, "status": "snoozed", "snooze_for": "tomorrow"},
+        )
+        assert snoozed.status_code == 303
+        bad = await client.post(
+            f"/conversations/{conversation_id}/status",
+            data={"csrf_token": token, "status": "snoozed", "snooze_for": "forever"},
+        )
+        assert bad.status_code == 400
+    async with ctx.store.read() as session:
+        conversation = await session.get(Conversation, conversation_id)
+    assert conversation is not None and conversation.status == "snoozed"
+    assert conversation.snoozed_until is not None and conversation.snoozed_until.strftime("%H:%M") == "09:00"

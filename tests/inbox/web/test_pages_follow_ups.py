@@ -43,6 +43,11 @@ async def test_the_follow_ups_page_lists_today_and_overdue_apart_from_later(ctx:
         page = await client.get("/follow-ups")
         await sign_in(client, world.emails["marcus"])
         someone_else = await client.get("/follow-ups")
+        peeking = await client.get(f"/follow-ups?agent={world.people['chen']}")
+        await sign_in(client, world.emails["olivia"])
+        supervisor = await client.get(f"/follow-ups?agent={world.people['chen']}")
+        await sign_in(client, world.emails["sofia"])
+        other_team = await client.get(f"/follow-ups?agent={world.people['chen']}")
     assert page.status_code == 200
     today, later = page.text.split("<h2>Coming up</h2>")
     assert f"/follow-ups/{due_today.id}/done" in today and f"/follow-ups/{overdue.id}/done" in today
@@ -50,6 +55,8 @@ async def test_the_follow_ups_page_lists_today_and_overdue_apart_from_later(ctx:
     assert "overdue" in today and f"/follow-ups/{next_week.id}/done" in later
     assert f"/follow-ups/{next_week.id}/done" not in today
     assert "Nothing due today." in someone_else.text
+    assert peeking.status_code == other_team.status_code == 404
+    assert "Follow-ups of Chen" in supervisor.text and f"/follow-ups/{overdue.id}/done" in supervisor.text
 
 
 async def test_today_is_the_agents_own_day(ctx: JobContext) -> None:

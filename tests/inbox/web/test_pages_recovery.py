@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from channels.base import ChannelName
 from inbox.actions.status import do_set_status
-from inbox.models import ComplaintCase, Event, FollowUp, RemedyGiven, RepeatContact, utcnow
+from inbox.models import ComplaintCase, Conversation, Event, FollowUp, RemedyGiven, RepeatContact, utcnow
 from tests.support.factories import inbound, ingest
 from tests.support.web import build_app, build_world, client_for, page_token, sign_in
 from workers.context import JobContext
@@ -108,19 +108,25 @@ async def test_breached_recovery_slas_are_listed_and_filterable(ctx: JobContext)
         case = (
             await session.execute(select(ComplaintCase).where(ComplaintCase.conversation_id == late.conversation_id))
         ).scalar_one()
-        case.recovery_due_at = utcnow() - timedelta(hours=2)
+        # As if the deadline had passed two hours ago: the case's and its conversation's clocks move together.
+        conversation = await session.get(Conversation, late.conversation_id)
+        assert conversation is not None and conversation.resolution_due_at == case.recovery_due_at
+        case.recovery_due_at = conversation.resolution_due_at = utcnow() - timedelta(hours=2)
     async with client_for(build_app(ctx)) as client:
         await sign_in(client, world.emails["root"])
+        inbox = await client.get("/?view=all&complaint=yes&sla=breached")
         everything = await client.get("/complaints")
         breached = await client.get("/complaints?breached=yes")
-        conversation = await client.get(f"/conversations/{late.conversation_id}")
+        page = await client.get(f"/conversations/{late.conversation_id}")
         await sign_in(client, world.emails["mia"])
         marketer = await client.get("/complaints")
     assert f"/conversations/{late.conversation_id}" in everything.text
     assert everything.text.count("<tr class=") == 2 and fresh.conversation_id
     assert f"/conversations/{late.conversation_id}" in breached.text
     assert breached.text.count("<tr class=") == 1 and "breached" in breached.text
-    assert "recovery SLA breached" in conversation.text
+    assert "recovery SLA breached" in page.text
+    assert f"/conversations/{late.conversation_id}" in inbox.text
+    assert f"/conversations/{fresh.conversation_id}" not in inbox.text
     assert marketer.status_code == 403
 
 
@@ -139,3 +145,27 @@ async def test_resolving_a_complaint_books_a_follow_up_for_the_resolving_agent(c
     expected = timedelta(days=ctx.settings.recovery.follow_up_days)
     assert abs((follow_up.due_at - follow_up.created_at) - expected) < timedelta(seconds=1)
     assert case.recovered_at is not None
+
+
+async def test_an_agent_flags_a_complaint_that_detection_missed(ctx: JobContext) -> None:
+    world = await build_world(ctx)
+    conversation_id = world.conversations["chen_own"]
+    async with client_for(build_app(ctx)) as client:
+        await sign_in(client, world.emails["chen"])
+        token = await page_token(client, f"/conversations/{conversation_id}")
+        flagged = await client.post(
+            f"/conversations/{conversation_id}/complaint",
+            data={"csrf_token": token, "reason": "very unhappy about the noisy room, said so on the phone"},
+        )
+        again = await client.post(
+            f"/conversations/{conversation_id}/complaint", data={"csrf_token": token, "reason": "again"}
+        )
+        page = await client.get(f"/conversations/{conversation_id}")
+    assert flagged.status_code == 303
+    assert again.status_code == 422 and "already an open complaint" in again.text
+    assert "flagged by an agent" in page.text and "Flag as complaint" not in page.text
+    async with ctx.store.read() as session:
+        case = (await session.execute(select(ComplaintCase))).scalar_one()
+        event = (await session.execute(select(Event).where(Event.kind == "complaint.flagged"))).scalar_one()
+    assert case.conversation_id == conversation_id and case.recovered_at is None
+    assert event.actor_agent_id == world.people["chen"] and "noisy room" in event.data["reason"]

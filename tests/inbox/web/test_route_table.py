@@ -14,7 +14,10 @@ from workers.context import JobContext
 
 OPEN = {"/login", "/healthz"}
 # Customers answer surveys through signed links, without an account (tests/inbox/web/test_survey_page.py).
-OPEN_BY_SIGNED_LINK = {"/survey/1"}
+# Unsubscribe links work the same way for campaign recipients (tests/inbox/web/test_unsubscribe.py).
+OPEN_BY_SIGNED_LINK = {"/survey/1", "/unsubscribe/1"}
+# RFC 8058: a mail provider's one-click unsubscribe is a bare POST; the signed link is its only credential.
+NO_FORM_TOKEN = {"/unsubscribe/1"}
 
 
 def _routes(app: Starlette) -> list[tuple[str, str]]:
@@ -75,7 +78,7 @@ async def test_every_form_post_needs_the_session_token(ctx: JobContext) -> None:
     async with client_for(app) as client:
         await sign_in(client, world.emails["root"])
         for method, path in _routes(app):
-            if method != "POST" or path.startswith("/api/"):
+            if method != "POST" or path.startswith("/api/") or path in NO_FORM_TOKEN:
                 continue
             path = path.replace("/1/", f"/{world.conversations['chen_own']}/")
             without = await _call(client, method, path, data={"text": "hello", "status": "resolved"})

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import sys
 import time
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -16,10 +21,11 @@ from inbox.settings import Settings
 from tests.support.factories import add_agent, inbound, ingest
 from tests.support.jobs import JobDriver
 from tests.support.privacy import KEY_A, with_keys
-from tests.support.webhook_receiver import Receiver, verify
+from tests.support.webhook_receiver import HANG, Receiver, verify
 from workers.context import JobContext
 
 SECRET = "a-test-secret-of-enough-length"
+ROOT = Path(__file__).resolve().parents[3]
 ALL = ["message.created", "conversation.assigned", "conversation.transferred", "conversation.status_changed"]
 
 
@@ -76,9 +82,7 @@ async def test_replies_assignments_and_status_changes_are_told_but_notes_are_not
         await do_assign_manually(
             ctx.store, conversation_id=first.conversation_id, agent_id=agent_id, actor_agent_id=agent_id
         )
-        await do_set_status(
-            ctx.store, conversation_id=first.conversation_id, status="resolved", actor_agent_id=agent_id
-        )
+        await do_set_status(ctx.store, conversation_id=first.conversation_id, status="pending", actor_agent_id=agent_id)
         await jobs.drain()
         documents = sorted((r.document for r in receiver.requests), key=lambda d: str(d["type"]))
     assert [d["type"] for d in documents] == [
@@ -87,8 +91,8 @@ async def test_replies_assignments_and_status_changes_are_told_but_notes_are_not
         "message.created",
     ]
     status, transfer, message = documents
-    assert status["data"]["previous_status"] == "open" and status["data"]["status"] == "resolved"
-    assert status["data"]["conversation"]["status"] == "resolved"
+    assert status["data"]["previous_status"] == "open" and status["data"]["status"] == "pending"
+    assert status["data"]["conversation"]["status"] == "pending"
     assert transfer["data"]["assignee_id"] == agent_id and transfer["data"]["previous_team_id"] is None
     assert message["data"]["message"]["id"] == reply.message_id
     assert message["data"]["message"]["direction"] == "outbound"
@@ -159,3 +163,59 @@ async def test_no_event_is_written_when_nobody_subscribes(ctx: JobContext, jobs:
     async with ctx.store.read() as session:
         events = (await session.execute(select(OutboxJob).where(OutboxJob.job == "webhook_event"))).scalars().all()
     assert events == []
+
+
+async def test_a_worker_killed_mid_delivery_loses_nothing(ctx: JobContext, jobs: JobDriver, tmp_path: Path) -> None:
+    # Every request is held open until the worker is dead: it dies mid-delivery whatever its timing.
+    async with Receiver(default=HANG) as receiver:
+        await do_create_webhook_endpoint(ctx.store, url=receiver.url, events=ALL, secret=SECRET, actor_agent_id=None)
+        await ingest(ctx, inbound())
+        async with ctx.store.write() as session:
+            # Routing is not what this test is about; only the webhook jobs should be in play.
+            for job in (await session.execute(select(OutboxJob).where(OutboxJob.job == "route"))).scalars():
+                job.status = "done"
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.support.doomed_runner",
+            ctx.store.url,
+            str(ctx.settings.data_dir),
+            str(tmp_path / "unused-marker"),
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        try:
+            # The doomed runner fans the event out and starts the delivery; the receiver holds the request open.
+            await asyncio.wait_for(receiver.arrived.wait(), timeout=60)
+        finally:
+            process.send_signal(signal.SIGKILL)
+            await process.wait()
+        (delivery,) = await _deliveries(ctx)
+        assert delivery.status == "pending" and delivery.attempts >= 1
+        receiver.default = 200
+        # The killed runner leased its job for one second; once that runs out, the job is taken up again.
+        await asyncio.sleep(1.2)
+        await jobs.drain()
+        *cut_off, delivered = receiver.requests
+        assert cut_off, "the first attempt never finished"
+        assert {r.body for r in receiver.requests} == {delivered.body}
+        assert {r.headers["x-hub-event-id"] for r in receiver.requests} == {delivered.document["id"]}
+        assert verify(delivered, SECRET, now=int(time.time()))
+    (delivery,) = await _deliveries(ctx)
+    assert (delivery.status, delivery.response_code) == ("succeeded", 200)
+    assert delivery.attempts == len(receiver.requests)
+
+
+async def test_the_routers_assignment_is_told(ctx: JobContext, jobs: JobDriver) -> None:
+    agent_id = await add_agent(ctx, team="Front desk")
+    async with Receiver() as receiver:
+        await do_create_webhook_endpoint(
+            ctx.store, url=receiver.url, events=["conversation.assigned"], actor_agent_id=None
+        )
+        outcome = await ingest(ctx, inbound())
+        await jobs.drain()
+        (received,) = receiver.requests
+    data = received.document["data"]
+    assert received.document["type"] == "conversation.assigned"
+    assert data["conversation_id"] == outcome.conversation_id and data["assignee_id"] == agent_id
+    assert data["previous_assignee_id"] is None and data["conversation"]["assignee_id"] == agent_id
