@@ -29,6 +29,8 @@ TEAMS = 20
 AGENTS_PER_TEAM = 10
 FILLED_TABLES = ("contacts", "contact_identities", "conversations", "messages")
 SCHEMA_TABLES = ("agents", "teams", "agent_teams", *FILLED_TABLES)
+# Set once the fill completed: an interrupted fill is never mistaken for a finished one.
+MARKER_SQL = "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = current_database()"
 
 EN_PHRASES = [
     "Hello, I would like to change my booking for next week.",
@@ -104,7 +106,7 @@ async def _reusable(url: str, marker: str) -> bool:
     engine = create_async_engine(url)
     try:
         async with engine.connect() as connection:
-            found = await connection.scalar(text("SELECT obj_description('conversations'::regclass, 'pg_class')"))
+            found = await connection.scalar(text(MARKER_SQL))
             if found != marker:
                 return False
             differences = await connection.run_sync(_schema_differences)
@@ -143,7 +145,7 @@ async def ensure_filled(admin_dsn: str, size: Size, *, fresh: bool) -> tuple[str
     await _fill(dsn, size)
     connection = await asyncpg.connect(dsn)
     try:
-        await connection.execute(f"COMMENT ON TABLE conversations IS '{marker}'")
+        await connection.execute(f"COMMENT ON DATABASE \"{DATABASE}\" IS '{marker}'")
     finally:
         await connection.close()
     return dsn, url

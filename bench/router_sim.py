@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import os
 import random
 import statistics
 import sys
@@ -845,7 +846,8 @@ def bench_day(seed: int) -> None:
 
 
 def main(argv: Sequence[str]) -> None:
-    hours = int(argv[1]) if len(argv) > 1 else 400
+    # ROUTER_SIM_HOURS (or the first argument) shortens B1 and B2 for a quick check; B3 is always one day.
+    hours = int(argv[1]) if len(argv) > 1 else int(os.environ.get("ROUTER_SIM_HOURS", "400"))
     seed = 20_240_601
     started = time.perf_counter()
     fcfs_calls = bench_theory(hours, seed)

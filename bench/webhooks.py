@@ -1,18 +1,21 @@
-"""Webhook throughput: signed inbound SMS webhooks posted over HTTP to the hub under uvicorn (PostgreSQL, Twilio
-configured, the embedded job runner routing what arrives) until every one is stored, against a bare Starlette app
-answering 200 on a trivial route under uvicorn the same way, in the same run.
+"""Webhook throughput: signed inbound SMS webhooks posted over HTTP to the hub under uvicorn (the embedded default,
+SQLite, or PostgreSQL with ``--backend postgres``; Twilio configured, the embedded job runner routing what arrives)
+until every one is stored, against a bare Starlette app answering 200 on a trivial route under uvicorn the same
+way, in the same run.
 
 Each server runs in its own process, as ``hub serve`` does; the load comes from separate client processes, each
 with many concurrent httpx requests, whose signatures are computed before the clock starts. Everything listens on
 loopback only.
 
-Run: .venv/bin/python bench/webhooks.py [--requests N] [--concurrency C] [--clients P]
+Run: python -m bench.webhooks [--backend sqlite|postgres] [--requests N] [--concurrency C] [--clients P]
+(``HUB_BENCH_REQUESTS`` sets the default of ``--requests`` for a quick check.)
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -53,9 +56,9 @@ START_LIMIT_SECONDS = 60.0
 
 def serve_hub(port: int) -> None:
     from inbox.settings import load_settings
-    from workers.serve import serve
+    from workers.serve import run_with_server_loop, serve
 
-    asyncio.run(serve(load_settings(), host="127.0.0.1", port=port))
+    run_with_server_loop(serve(load_settings(), host="127.0.0.1", port=port))
 
 
 def serve_bare(port: int) -> None:
@@ -68,10 +71,12 @@ def serve_bare(port: int) -> None:
     async def ok(_request: Request) -> Response:
         return Response("<Response/>", media_type="application/xml")
 
+    from workers.serve import run_with_server_loop
+
     app = Starlette(routes=[Route(BARE_PATH, ok, methods=["POST"])])
-    # The same uvicorn options as ``hub serve``, so the difference measured is the hub's own work.
+    # The same event loop and uvicorn options as ``hub serve``, so the difference measured is the hub's own work.
     config = uvicorn.Config(app, host="127.0.0.1", port=port, proxy_headers=True, log_level="info")
-    asyncio.run(uvicorn.Server(config).serve())
+    run_with_server_loop(uvicorn.Server(config).serve())
 
 
 # ---------------------------------------------------------------- load (run as child processes)
@@ -220,11 +225,20 @@ async def load(url: str, path: str, total: int, first: int, run: str, args: argp
 
 
 async def stored_sms(dsn: str) -> int:
+    if dsn.startswith("sqlite:"):
+        return await asyncio.to_thread(_stored_sms_sqlite, dsn.removeprefix("sqlite:"))
     connection = await asyncpg.connect(dsn)
     try:
         return int(await connection.fetchval("SELECT count(*) FROM messages WHERE channel = 'sms'"))
     finally:
         await connection.close()
+
+
+def _stored_sms_sqlite(path: str) -> int:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(path, timeout=30)) as connection:
+        return int(connection.execute("SELECT count(*) FROM messages WHERE channel = 'sms'").fetchone()[0])
 
 
 def cpu_ticks(pids: list[int]) -> dict[int, int]:
@@ -243,7 +257,9 @@ def cpu_seconds(before: dict[int, int], after: dict[int, int]) -> float:
     return sum(value - before.get(pid, 0) for pid, value in after.items()) / os.sysconf("SC_CLK_TCK")
 
 
-async def database_backends(admin: asyncpg.Connection, name: str) -> list[int]:
+async def database_backends(admin: asyncpg.Connection | None, name: str) -> list[int]:
+    if admin is None:  # SQLite works inside the server process, which is counted already
+        return []
     rows = await admin.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", name)
     return [int(row["pid"]) for row in rows]
 
@@ -263,7 +279,7 @@ class Tally:
     def cpu_per_request(self) -> str:
         server = self.server_cpu / self.count * 1000
         database = self.database_cpu / self.count * 1000
-        return f"{server + database:.2f} ms (server process {server:.2f} ms + PostgreSQL {database:.2f} ms)"
+        return f"{server + database:.2f} ms (server process {server:.2f} ms + database server {database:.2f} ms)"
 
     def add(self, count: int, result: dict[str, object], finished: float) -> None:
         latencies, failures = result["latencies"], result["failures"]
@@ -294,15 +310,21 @@ async def main(args: argparse.Namespace) -> int:
     from inbox.migrate import upgrade
 
     name = f"hub_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(POSTGRES_ADMIN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
+    postgres = args.backend == "postgres"
+    admin = await asyncpg.connect(POSTGRES_ADMIN) if postgres else None
+    if admin is not None:
+        await admin.execute(f'CREATE DATABASE "{name}"')
     servers: list[subprocess.Popen[bytes]] = []
     hub, bare = Tally("hub (signed SMS webhook -> stored)"), Tally("bare Starlette 200 on a trivial route")
     try:
-        dsn = POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-        url = dsn.replace("postgresql://", "postgresql+asyncpg://")
-        await asyncio.to_thread(upgrade, url)
         with tempfile.TemporaryDirectory() as folder:
+            if postgres:
+                dsn = POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+                url = dsn.replace("postgresql://", "postgresql+asyncpg://")
+            else:
+                dsn = f"sqlite:{folder}/hub.db"
+                url = f"sqlite+aiosqlite:///{folder}/hub.db"
+            await asyncio.to_thread(upgrade, url)
             hub_port, bare_port = free_port(), free_port()
             hub_url, bare_url = f"http://127.0.0.1:{hub_port}", f"http://127.0.0.1:{bare_port}"
             env = {
@@ -343,12 +365,14 @@ async def main(args: argparse.Namespace) -> int:
     finally:
         for server in servers:
             stop(server)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        if admin is not None:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.close()
     print(
+        f"store: {'PostgreSQL' if postgres else 'SQLite (the embedded default)'}; "
         f"{args.requests} requests per server in blocks of {args.block}, after {args.warmup} warm-up; "
         f"{args.clients} client process(es) x {args.concurrency} concurrent httpx requests; "
-        f"{os.cpu_count()} CPUs shared by both servers, the clients and PostgreSQL"
+        f"{os.cpu_count()} CPUs shared by both servers, the clients and the database"
     )
     hub_run, bare_run = hub.measured(), bare.measured()
     print(hub_run.describe("stored messages"))
@@ -365,7 +389,8 @@ async def main(args: argparse.Namespace) -> int:
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("mode", nargs="?", default="bench", choices=["bench", "serve-hub", "serve-bare", "client"])
-    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--requests", type=int, default=int(os.environ.get("HUB_BENCH_REQUESTS", "5000")))
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--block", type=int, default=1000)
     # httpx spends more CPU per request as its pool grows; a few connections per client process load the

@@ -81,6 +81,35 @@ def _decision_lines(data: dict[str, Any], names: dict[int, str]) -> list[str]:
     return lines
 
 
+def _agent_ids(decision: Event | None, manual: Event | None) -> set[int]:
+    """Only the people the story names: the chosen agent, the best candidates, who handed it over and to whom."""
+    ids: set[int] = set()
+    if decision is not None:
+        data = dict(decision.data or {})
+        if data.get("agent_id") is not None:
+            ids.add(int(data["agent_id"]))
+        verdicts = [v for v in _explanation(data).get("verdicts") or [] if isinstance(v, dict)]
+        scored = sorted(
+            (v for v in verdicts if not v.get("removed_by") and v.get("score") is not None),
+            key=lambda v: -float(v["score"]),
+        )
+        ids.update(int(v["agent_id"]) for v in scored[:3])
+    if manual is not None:
+        if manual.actor_agent_id is not None:
+            ids.add(manual.actor_agent_id)
+        after = dict((manual.data or {}).get("after") or {})
+        if after.get("agent_id") is not None:
+            ids.add(int(after["agent_id"]))
+    return ids
+
+
+async def _names(session: AsyncSession, model: type[Agent] | type[Team], ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    found = await session.execute(select(model.id, model.name).where(model.id.in_(sorted(ids))))
+    return {int(i): str(n) for i, n in found.all()}
+
+
 async def routing_story(session: AsyncSession, conversation_id: int) -> RoutingStory | None:
     decision = (
         await session.execute(
@@ -100,8 +129,9 @@ async def routing_story(session: AsyncSession, conversation_id: int) -> RoutingS
     ).scalar_one_or_none()
     if decision is None and manual is None:
         return None
-    names = {int(i): str(n) for i, n in (await session.execute(select(Agent.id, Agent.name))).all()}
-    teams = {int(i): str(n) for i, n in (await session.execute(select(Team.id, Team.name))).all()}
+    names = await _names(session, Agent, _agent_ids(decision, manual))
+    team_id = ((manual.data or {}).get("after") or {}).get("team_id") if manual is not None else None
+    teams = await _names(session, Team, {int(team_id)} if team_id is not None else set())
     assigned_to = None
     lines: list[str] = []
     if decision is not None:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import QueryableAttribute
 
 from inbox.access import Viewer, conversation_scope
 from inbox.models import Contact, ContactIdentity, Conversation, Message
-from inbox.search_text import Query, contains_all, highlight, parse_query, score, snippet
+from inbox.search_text import INDEXED_LENGTH, Query, contains_all, highlight, parse_query, score, snippet
 from inbox.upsert import dialect_name
 
 CANDIDATES = 200
@@ -159,18 +159,27 @@ def _contact_visible(viewer: Viewer) -> ColumnElement[bool]:
     return or_(Contact.owner_agent_id == viewer.agent_id, reachable)
 
 
+def _name_term(term: str) -> ColumnElement[bool]:
+    """A long term anywhere in the name; a short one (a Chinese given name, a surname) at its start, which
+    pg_trgm can still serve from the index: the start of a name is padded into whole trigrams."""
+    if len(term) >= INDEXED_LENGTH:
+        return _substring(Contact.name, term)
+    return Contact.name.ilike(_like(term)[1:], escape="\\")
+
+
 def _contact_match(dialect: str, query: Query) -> ColumnElement[bool]:
     indexed = query.indexed_terms
+    clauses: list[ColumnElement[bool]] = []
     if dialect == "sqlite" and indexed:
-        by_index: ColumnElement[bool] = Contact.id.in_(_fts_rowids("search_contacts", indexed))
-        pending = query.short_terms
-        if pending:
-            by_index = and_(by_index, *(_substring(Contact.name, t) for t in pending))
-        clauses = [by_index]
+        by_index = Contact.id.in_(_fts_rowids("search_contacts", indexed))
+        clauses.append(and_(by_index, *(_name_term(t) for t in query.short_terms)))
     else:
-        by_identity = select(ContactIdentity.contact_id).where(_substring(ContactIdentity.value, query.text))
-        by_name = select(Contact.id).where(*(_substring(Contact.name, t) for t in query.terms))
-        clauses = [Contact.id.in_(union(by_name, by_identity))]
+        by_name = select(Contact.id).where(*(_name_term(t) for t in query.terms))
+        if len(query.text) >= INDEXED_LENGTH:
+            by_identity = select(ContactIdentity.contact_id).where(_substring(ContactIdentity.value, query.text))
+            clauses.append(Contact.id.in_(union(by_name, by_identity)))
+        else:
+            clauses.append(Contact.id.in_(by_name))
     digits = query.phone_digits
     if digits is not None:
         clauses.append(

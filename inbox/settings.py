@@ -342,6 +342,11 @@ class WebhooksSection(BaseModel):
     subscription_cache_seconds: float = Field(default=5.0, ge=0, le=300)
     # Receivers should refuse a signature whose timestamp is further than this from their clock (replay window).
     signature_tolerance_seconds: int = Field(default=300, ge=1)
+    # Finished deliveries (succeeded or dead) are kept this long for the log and redelivery: their bodies hold
+    # customer data, so they do not stay for ever.
+    delivery_log_days: int = Field(default=30, ge=1)
+    # How often the log is trimmed (0: never).
+    log_purge_seconds: int = Field(default=3600, ge=0)
 
 
 class CampaignsSection(BaseModel):
@@ -373,6 +378,8 @@ class CampaignsSection(BaseModel):
     check_sample: int = Field(default=50, ge=1)
     # Optional mailto: unsubscribe address offered next to the one-click link (List-Unsubscribe).
     unsubscribe_mailto: str = ""
+    # How often delivery reports, bounces and replies are carried over to campaign recipients; 0 turns it off.
+    sync_seconds: int = Field(default=60, ge=0)
 
     @field_validator("quiet_hours_start", "quiet_hours_end")
     @classmethod

@@ -18,13 +18,6 @@ from inbox.models import Attachment, Contact, Conversation, Direction, Message
 from inbox.web import api_shapes
 
 
-async def _contact(session: AsyncSession, contact_id: int) -> dict[str, Any] | None:
-    contact = await session.get(Contact, contact_id)
-    if contact is None:
-        return None
-    return api_shapes.contact(contact, await queries.identities_of(session, contact.id))
-
-
 async def _message(session: AsyncSession, message_id: int) -> dict[str, Any] | None:
     message = await session.get(Message, message_id)
     if message is None or message.direction == Direction.INTERNAL.value:
@@ -39,9 +32,18 @@ async def _message(session: AsyncSession, message_id: int) -> dict[str, Any] | N
 
 async def event_data(session: AsyncSession, kind: str, data: dict[str, Any]) -> dict[str, Any] | None:
     """The event's ``data``: what changed (as emitted) plus the conversation, its customer and, for a message,
-    the message. None when what it is about is gone (erased, or a note), so nothing is sent."""
+    the message; for a customer's own event, the customer. None when what it is about is gone (erased, merged,
+    or a note), so nothing is sent."""
+    if "conversation_id" not in data:
+        contact = await session.get(Contact, int(data["contact_id"]))
+        if contact is None or contact.erased_at is not None or contact.merged_into_id is not None:
+            return None
+        return {**data, "contact": api_shapes.contact(contact, await queries.identities_of(session, contact.id))}
     conversation = await session.get(Conversation, int(data["conversation_id"]))
     if conversation is None:
+        return None
+    contact = await session.get(Contact, conversation.contact_id)
+    if contact is None or contact.erased_at is not None:
         return None
     document: dict[str, Any] = {key: value for key, value in data.items() if key not in ("message_id",)}
     if "message_id" in data:
@@ -50,7 +52,7 @@ async def event_data(session: AsyncSession, kind: str, data: dict[str, Any]) -> 
             return None
         document["message"] = message
     document["conversation"] = api_shapes.conversation(conversation)
-    document["contact"] = await _contact(session, conversation.contact_id)
+    document["contact"] = api_shapes.contact(contact, await queries.identities_of(session, contact.id))
     return document
 
 

@@ -16,7 +16,10 @@ Snapshots (frozen dataclasses; times are POSIX seconds, ids are ints, channels a
 
 Policy: ``RouterPolicy(strategy=SelectionStrategy.LONGEST_IDLE, offsets=PriorityOffsets(), synchronous_channels,
 offer_timeout_seconds=20, heartbeat_timeout_seconds=60, owner_preference_seconds=120, team_preference_seconds=300,
-skill_preference_seconds=900, reserve_for_synchronous=False)``.
+skill_preference_seconds=900, reserve_for_synchronous=False, spare_blended_agents=True)``. Agents are ranked by the
+heaviest channel they handle first when ``spare_blended_agents`` is on (light work goes to agents no call needs),
+then by the strategy; in a centre where agents hold several conversations at once, ``LEAST_BUSY`` evens out their
+occupancy where ``LONGEST_IDLE`` evens out only how many conversations each is handed.
 
 One-shot: ``decide(item, agents, now, policy=None) -> Decision`` with ``Decision.agent_id: int | None``,
 ``Decision.offer: bool`` (true for synchronous channels: the agent must accept) and ``Decision.explanation``

@@ -62,10 +62,10 @@ def _demo(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     settings = _settings_or_exit()
     from inbox.crypto.keyring import KeyringError
-    from workers.serve import serve
+    from workers.serve import run_with_server_loop, serve
 
     try:
-        asyncio.run(serve(settings, host=args.host, port=args.port))
+        run_with_server_loop(serve(settings, host=args.host, port=args.port))
     except KeyringError as error:
         print(f"Not started: the encryption keys do not fit the store:\n{error}", file=sys.stderr)
         return 1

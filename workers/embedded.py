@@ -19,6 +19,10 @@ from workers.jobs import JobSpec, job_table
 
 log = logging.getLogger("hub.runner")
 
+# Every commit that queues a job wakes the runner; under a burst of group-committed webhooks that is a claim (a
+# write transaction) per commit. Waiting this long after a wake-up lets one claim take what several queued.
+GATHER_SECONDS = 0.02
+
 
 class EmbeddedRunner:
     def __init__(self, ctx: JobContext, *, concurrency: int = 8) -> None:
@@ -97,6 +101,7 @@ class EmbeddedRunner:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(waiting.wait(), timeout=interval)
+                await asyncio.sleep(GATHER_SECONDS)
 
     def start(self) -> None:
         self._stopping.clear()

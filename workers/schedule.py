@@ -38,6 +38,8 @@ def periodic_jobs(settings: Settings) -> list[Periodic]:
         Periodic("purge", settings.schedule.purge_seconds),
         Periodic("presence_sweep", settings.live.presence_sweep_seconds),
         Periodic("wake_snoozed", settings.collaboration.wake_snoozed_seconds),
+        Periodic("webhook_log_purge", settings.webhooks.log_purge_seconds),
+        Periodic("campaign_sync", settings.campaigns.sync_seconds),
     ]
     return [job for job in wanted if job.every_seconds > 0]
 

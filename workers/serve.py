@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 import uvicorn
 
 from inbox.actions.keys import do_register_primary_key
@@ -12,6 +16,21 @@ from inbox.sink import StoreSink
 from inbox.web.app import create_app
 from workers.composition import JobProcessing, build_context, close_context, start_job_processing
 from workers.webhooks import channel_routes
+
+
+def loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
+    """uvloop's event loop when it is installed (uvicorn's own choice too): every webhook, socket frame and
+    store round trip passes through the loop, and uvloop runs each of them for less CPU."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop
+    return uvloop.new_event_loop
+
+
+def run_with_server_loop(main: Coroutine[Any, Any, None]) -> None:
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:
+        runner.run(main)
 
 
 async def serve(settings: Settings, *, host: str | None = None, port: int | None = None) -> None:

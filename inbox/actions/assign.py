@@ -46,7 +46,8 @@ async def _lock_agents(session: AsyncSession, agent_ids: list[int], dialect: str
     )
     loads: dict[int, dict[str, int]] = {agent_id: {} for agent_id in agent_ids}
     for agent_id, channel, count in held.all():
-        loads[agent_id][channel] = count
+        if agent_id is not None:
+            loads[agent_id][channel] = count
     return loads
 
 

@@ -80,11 +80,23 @@ async def do_record_outcomes(
     *,
     now: datetime,
     retry_delay_seconds: float,
+    extend_until: datetime | None = None,
 ) -> None:
-    if not outcomes:
-        return
+    """Record ``outcomes``; with ``extend_until``, the claim's remaining rows are held until then (a heartbeat,
+    so a batch slowed down by a loaded machine never sees its rows taken over while it still works on them)."""
     limit = store.settings.campaigns.max_send_attempts
     async with store.write() as session:
+        if extend_until is not None:
+            await session.execute(
+                update(_RECIPIENTS)
+                .where(
+                    _RECIPIENTS.c.claim_token == token,
+                    _RECIPIENTS.c.status == RecipientStatus.SENDING.value,
+                )
+                .values(claimed_until=extend_until)
+            )
+        if not outcomes:
+            return
         retrying = [item.recipient_id for item in outcomes if not item.sent and not item.permanent]
         attempts: dict[int, int] = {}
         if retrying:
@@ -143,3 +155,25 @@ async def do_record_outcomes(
         failed = sum(1 for item in outcomes if not item.sent)
         if failed:
             audit.record(session, "campaign.send_failures", count=failed, channel=channel)
+
+
+async def do_release_claims(store: Store, token: str, recipient_ids: list[int]) -> None:
+    """Hand back claimed recipients that were not sent to (the batch ran out of time); the next batch takes them,
+    with the message rows already made for them."""
+    if not recipient_ids:
+        return
+    async with store.write() as session:
+        await session.execute(
+            update(_RECIPIENTS)
+            .where(
+                _RECIPIENTS.c.id.in_(recipient_ids),
+                _RECIPIENTS.c.claim_token == token,
+                _RECIPIENTS.c.status == RecipientStatus.SENDING.value,
+            )
+            .values(
+                status=RecipientStatus.QUEUED.value,
+                claim_token=None,
+                claimed_until=None,
+                attempts=_RECIPIENTS.c.attempts - 1,
+            )
+        )

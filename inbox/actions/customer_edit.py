@@ -15,6 +15,7 @@ from typing import Any
 from inbox import audit
 from inbox.access import ROLE_ADMIN, ROLE_SUPERVISOR, load_viewer, visible_contact
 from inbox.store import Store
+from inbox.webhook_events import CONTACT_UPDATED, enqueue_webhook_events
 
 REGION_ATTRIBUTE = "region"
 ATTRIBUTE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
@@ -129,5 +130,10 @@ async def do_edit_customer(store: Store, contact_id: int, edit: CustomerEdit, *,
             before=before,
             after=after,
             sensitive_changed=sorted(sensitive_changed),
+        )
+        # Names of what changed only: values of sensitive attributes must not leave the hub.
+        changed = sorted(after) + [f"attributes.{name}" for name in sorted(sensitive_changed)]
+        await enqueue_webhook_events(
+            session, CONTACT_UPDATED, [{"contact_id": contact.id, "fields": changed, "actor_agent_id": actor_agent_id}]
         )
         return True

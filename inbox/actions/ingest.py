@@ -48,7 +48,7 @@ from inbox.store import Store
 from inbox.survey_answers import SURVEY_ANSWER, find_survey_answers
 from inbox.threading import ThreadIndex
 from inbox.upsert import insert_ignoring_conflict, insert_returning_on_conflict_skip
-from inbox.webhook_events import MESSAGE_CREATED, enqueue_webhook_events
+from inbox.webhook_events import CONTACT_CREATED, MESSAGE_CREATED, enqueue_webhook_events
 
 MessageKey = tuple[str, str]
 
@@ -335,6 +335,8 @@ async def _record_side_rows(
             for p in winners
         ],
     )
+    new_contacts = sorted({p.match.contact_id for p in winners if p.match.created})
+    await enqueue_webhook_events(session, CONTACT_CREATED, [{"contact_id": c} for c in new_contacts])
     await apply_consent_keywords(session, [(p.match.contact_id, p.message) for p in winners], now)
     await request_callbacks(
         session, [(p.conversation, p.match.contact_id, ids[_key(p.message)], p.message) for p in winners], now

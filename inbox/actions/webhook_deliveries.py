@@ -4,9 +4,10 @@ redelivered by hand. Every step may run twice (jobs may), so each checks the del
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from inbox import audit, outbox
 from inbox.models import DeliveryStatus, OutboxJob, WebhookDelivery, WebhookEndpoint, utcnow
@@ -36,12 +37,14 @@ async def do_fan_out_webhook_event(store: Store, event: dict[str, Any]) -> int:
         if data is None:
             return 0
         body = event_body(event_id, kind, str(event["occurred_at"]), data)
+        contact_id = data["contact"]["id"] if data.get("contact") else None
         now = utcnow()
         rows = [
             {
                 "event_id": event_id,
                 "event_kind": kind,
                 "endpoint_id": endpoint_id,
+                "contact_id": contact_id,
                 "body": body,
                 "status": DeliveryStatus.PENDING.value,
                 "attempts": 0,
@@ -172,3 +175,30 @@ async def do_redeliver_webhook(store: Store, *, delivery_id: int, actor_agent_id
             event_id=delivery.event_id,
         )
         return True
+
+
+async def do_purge_webhook_log(store: Store, *, older_than: timedelta, batch_size: int = 1000) -> int:
+    """Delete finished deliveries (succeeded or dead) created longer ago than ``older_than``, in batches; ones
+    still under way are left. Returns how many went."""
+    cutoff = utcnow() - older_than
+    finished = (DeliveryStatus.SUCCEEDED.value, DeliveryStatus.DEAD.value)
+    removed = 0
+    while True:
+        async with store.write() as session:
+            ids = (
+                (
+                    await session.execute(
+                        select(WebhookDelivery.id)
+                        .where(WebhookDelivery.created_at < cutoff, WebhookDelivery.status.in_(finished))
+                        .order_by(WebhookDelivery.id)
+                        .limit(batch_size)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            if ids:
+                await session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(ids)))
+        removed += len(ids)
+        if len(ids) < batch_size:
+            return removed

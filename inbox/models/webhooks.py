@@ -50,6 +50,8 @@ class WebhookDelivery(Base):
     event_id: Mapped[str] = mapped_column(String(40))
     event_kind: Mapped[str] = mapped_column(String(60))
     endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    # The customer the body is about: erasing them removes these copies of their data too.
+    contact_id: Mapped[int | None] = mapped_column(BigId, index=True)
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default=DeliveryStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(default=0)

@@ -18,6 +18,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -220,7 +221,7 @@ async def live_socket(websocket: WebSocket) -> None:
 routes = [WebSocketRoute("/inbox/live", live_socket), *live_pages.routes]
 
 
-def install_live(app: Any, settings: Settings, store: Store, bus: Bus | None) -> LiveInbox:
+def install_live(app: Starlette, settings: Settings, store: Store, bus: Bus | None) -> LiveInbox:
     """Give the app its live side. Without a bus handed in: the process's in-memory bus, which the channels'
     sinks in this process share; with Redis a bus of the app's own (Redis itself joins every process)."""
     from inbox.realtime.bus import build_bus, process_bus

@@ -165,7 +165,9 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "description": "What the hub posts to a webhook. data holds what changed (ids, before and after) and the "
         "conversation, its customer and, for message.created, the message, in the shapes of this API. Sealed "
-        "customer fields and private notes are never included.",
+        "customer fields and private notes are never included. The conversation, customer and message are shown as "
+        "they stand when the event is sent out (normally within a second of created_at); events are not ordered "
+        "between each other, so compare created_at.",
         "properties": {
             "id": {"type": "string", "description": "the event id, also in X-Hub-Event-Id; drop repeats"},
             "type": {"type": "string", "enum": list(EVENT_KINDS)},
@@ -174,6 +176,22 @@ SCHEMAS: dict[str, Any] = {
                 "type": "object",
                 "properties": {
                     "conversation_id": {"type": "integer"},
+                    "reopened": {"type": "boolean", "description": "message.created: it reopened the conversation"},
+                    "status": {"type": "string", "description": "conversation.status_changed: the new status"},
+                    "previous_status": {"type": "string"},
+                    "snoozed_until": TIME,
+                    "assignee_id": {"type": ["integer", "null"], "description": "assigned or transferred: to whom"},
+                    "previous_assignee_id": {"type": ["integer", "null"]},
+                    "team_id": {"type": ["integer", "null"]},
+                    "previous_team_id": {"type": ["integer", "null"]},
+                    "actor_agent_id": {"type": ["integer", "null"], "description": "who did it; null: the hub"},
+                    "note": {"type": "string", "description": "a hand-over note"},
+                    "contact_id": {"type": "integer", "description": "contact.created and contact.updated"},
+                    "fields": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "description": "contact.updated: the names of what changed",
+                    },
                     "conversation": _ref("Conversation"),
                     "contact": _ref("Contact"),
                     "message": _ref("Message"),

@@ -3,6 +3,8 @@ from __future__ import annotations
 import pytest
 
 from channels.base import ChannelName
+from channels.email.compose import compose_email
+from channels.email.config import ComposeConfig
 from channels.registry import ChannelRegistry
 from inbox.actions.reply import ReplyRefused, do_reply
 from inbox.reply_files import FilesRefused, Upload, check_uploads, parse_cc, store_uploads
@@ -81,6 +83,12 @@ async def test_an_emailed_reply_carries_its_cc_and_files_to_the_channel(
     assert [(a.filename, a.content_type, a.data) for a in sent[0].attachments] == [
         ("plan.pdf", "application/pdf", b"%PDF-1.4 plan")
     ]
+    # The e-mail built from it carries the copy and the file.
+    mail = compose_email(sent[0], ComposeConfig(from_address="support@hub.example")).message
+    assert mail["Cc"] == "boss@example.com"
+    parts = [part for part in mail.walk() if part.get_filename() == "plan.pdf"]
+    assert len(parts) == 1 and parts[0].get_payload(decode=True) == b"%PDF-1.4 plan"
+    assert "boss@example.com" in compose_email(sent[0], ComposeConfig(from_address="s@hub.example")).recipients
 
 
 async def test_cc_or_files_on_a_channel_that_cannot_carry_them_are_refused(ctx: JobContext) -> None:

@@ -119,6 +119,9 @@ async def test_customers_by_name_email_and_phone(ctx: JobContext) -> None:
         assert contact is not None
         contact.name = "王芳"
     assert await _customer_ids(ctx, root, "王芳") == [outcome.contact_id]
+    # A one- or two-character term is a name's beginning (a surname), not any part of it.
+    assert await _customer_ids(ctx, root, "王") == [outcome.contact_id]
+    assert await _customer_ids(ctx, root, "芳") == []
     assert await _customer_ids(ctx, root, "415 555-0123") == [outcome.contact_id]
     assert await _customer_ids(ctx, root, "chen_own@exam") == [world.contacts["chen_own"]]
     async with ctx.store.read() as session:

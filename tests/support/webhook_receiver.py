@@ -66,9 +66,11 @@ class Receiver:
         config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
         self._server = uvicorn.Server(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
-        while not self._server.started:
+        for _ in range(3000):
+            if self._server.started:
+                return self
             await asyncio.sleep(0.01)
-        return self
+        raise AssertionError("the webhook receiver did not start")
 
     async def __aexit__(self, *_exc: object) -> None:
         self._release.set()

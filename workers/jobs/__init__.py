@@ -48,4 +48,5 @@ def job_table() -> dict[str, JobSpec]:
         "wake_snoozed": JobSpec(snooze.run),
         "webhook_event": JobSpec(webhook_delivery.fan_out),
         "webhook_delivery": JobSpec(webhook_delivery.deliver, webhook_delivery.on_exhausted),
+        "webhook_log_purge": JobSpec(webhook_delivery.purge_log),
     }

@@ -12,11 +12,11 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from channels.base import Channel, OutboundMessage, PermanentChannelError, TransientChannelError
 from inbox.actions.campaign_claim import Claim, ClaimedSend
-from inbox.actions.campaign_record import SendOutcome, do_record_outcomes
+from inbox.actions.campaign_record import SendOutcome, do_record_outcomes, do_release_claims
 from inbox.models import utcnow
 from workers.context import JobContext
 
@@ -53,10 +53,12 @@ class Pacer:
 
 
 class OutcomeFlusher:
-    def __init__(self, ctx: JobContext, claim: Claim, clock: Clock) -> None:
+    def __init__(self, ctx: JobContext, claim: Claim, clock: Clock, claim_seconds: float) -> None:
         self._ctx = ctx
         self._claim = claim
         self._clock = clock
+        self._claim_seconds = claim_seconds
+        self._renewed = time.monotonic()
         self._pending: list[SendOutcome] = []
         self._wake = asyncio.Event()
         self._done = False
@@ -69,7 +71,10 @@ class OutcomeFlusher:
 
     async def _flush(self) -> None:
         batch, self._pending = self._pending, []
-        if batch:
+        # The claim is renewed well before it runs out (a quarter of its length), in the same transaction.
+        renew = time.monotonic() - self._renewed > self._claim_seconds / 4
+        if batch or renew:
+            extend = utcnow() + timedelta(seconds=self._claim_seconds) if renew else None
             await do_record_outcomes(
                 self._ctx.store,
                 self._claim.token,
@@ -77,7 +82,10 @@ class OutcomeFlusher:
                 batch,
                 now=self._clock(),
                 retry_delay_seconds=self._ctx.retry.delay_after(1),
+                extend_until=extend,
             )
+            if renew:
+                self._renewed = time.monotonic()
 
     async def _loop(self) -> None:
         while not self._done:
@@ -112,11 +120,16 @@ async def send_paced(
     build: Callable[[ClaimedSend], OutboundMessage],
     pacer: Pacer,
     clock: Clock,
+    claim_seconds: float,
 ) -> None:
+    """Send the claim's messages; those not started within a third of the claim's length are handed back, so a
+    batch slowed down by load ends long before anything could take its rows over."""
     concurrency = ctx.settings.email.smtp_pool_size if claim.channel == "email" else SMS_CONCURRENCY
     slots = asyncio.Semaphore(max(1, concurrency))
-    flusher = OutcomeFlusher(ctx, claim, clock)
+    flusher = OutcomeFlusher(ctx, claim, clock, claim_seconds)
     running: set[asyncio.Task[None]] = set()
+    stop_starting_at = time.monotonic() + claim_seconds / 3
+    unstarted: list[int] = []
 
     async def one(item: ClaimedSend) -> None:
         try:
@@ -125,8 +138,12 @@ async def send_paced(
             slots.release()
 
     try:
-        for item in claim.sends:
+        for position, item in enumerate(claim.sends):
             await slots.acquire()
+            if time.monotonic() > stop_starting_at:
+                slots.release()
+                unstarted = [later.recipient_id for later in claim.sends[position:]]
+                break
             await pacer.wait_turn()
             task = asyncio.create_task(one(item))
             running.add(task)
@@ -135,3 +152,4 @@ async def send_paced(
             await asyncio.gather(*running)
     finally:
         await flusher.close()
+    await do_release_claims(ctx.store, claim.token, unstarted)

@@ -76,7 +76,9 @@ async def run(ctx: JobContext, payload: dict[str, Any]) -> None:
         return
     pacer = Pacer(rate, float(payload.get("next_slot") or 0.0))
     if claim.sends:
-        await send_paced(ctx, adapter, claim, _outbound_builder(ctx, claim), pacer, clock)
+        await send_paced(
+            ctx, adapter, claim, _outbound_builder(ctx, claim), pacer, clock, ctx.settings.jobs.lease_seconds
+        )
     progressed = bool(claim.sends or claim.suppressed or claim.failed or claim.deferred)
     await do_continue_or_finish(
         ctx.store,

@@ -9,6 +9,7 @@ the receiver got the request sends it again, with the same event id for the rece
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ from inbox.actions.webhook_deliveries import (
     do_begin_webhook_attempt,
     do_bury_webhook_delivery,
     do_fan_out_webhook_event,
+    do_purge_webhook_log,
     do_record_webhook_attempt,
 )
 from inbox.webhook_signature import (
@@ -79,3 +81,8 @@ async def on_exhausted(ctx: JobContext, payload: dict[str, Any], error: str) -> 
         int(payload.get("generation", 0)),
         f"gave up after {attempts} attempts: {error}",
     )
+
+
+async def purge_log(ctx: JobContext, payload: dict[str, Any]) -> None:
+    del payload
+    await do_purge_webhook_log(ctx.store, older_than=timedelta(days=ctx.settings.webhooks.delivery_log_days))

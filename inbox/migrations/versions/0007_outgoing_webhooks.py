@@ -38,6 +38,7 @@ def upgrade() -> None:
     sa.Column('event_id', sa.String(length=40), nullable=False),
     sa.Column('event_kind', sa.String(length=60), nullable=False),
     sa.Column('endpoint_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('contact_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
@@ -52,12 +53,14 @@ def upgrade() -> None:
     sa.UniqueConstraint('event_id', 'endpoint_id', name=op.f('uq_webhook_deliveries_event_id_endpoint_id'))
     )
     with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhook_deliveries_contact_id'), ['contact_id'], unique=False)
         batch_op.create_index('ix_webhook_deliveries_endpoint_id_created_at', ['endpoint_id', 'created_at'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
         batch_op.drop_index('ix_webhook_deliveries_endpoint_id_created_at')
+        batch_op.drop_index(batch_op.f('ix_webhook_deliveries_contact_id'))
 
     op.drop_table('webhook_deliveries')
     op.drop_table('webhook_endpoints')

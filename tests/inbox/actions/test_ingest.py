@@ -186,3 +186,33 @@ async def test_a_reply_within_the_window_reopens_and_a_late_one_starts_afresh(ct
         conversation.resolved_at = conversation.last_message_at - window - timedelta(hours=1)
     late = await ingest(ctx, email("t3@example.com", thread=ThreadHints(references=("t2@example.com",))))
     assert late.conversation_id != first.conversation_id and late.new_conversation
+
+
+async def test_a_batch_queues_one_routing_job_for_its_conversations(ctx: JobContext) -> None:
+    from inbox.actions.ingest import IngestOutcome, do_ingest_batch
+
+    senders = [Identity(IdentityKind.EMAIL, f"c{number}@example.com") for number in range(3)]
+    messages = [email(f"batch{n}@example.com", sender, subject=f"S{n}") for n, sender in enumerate(senders)]
+    messages.append(email("auto@example.com", senders[0], subject="Away", is_automatic=True))
+    results = await do_ingest_batch(ctx.store, ctx.blobs, ctx.settings, messages)
+    outcomes = [outcome for outcome in results if isinstance(outcome, IngestOutcome)]
+    async with ctx.store.read() as session:
+        jobs = (await session.execute(select(OutboxJob).where(OutboxJob.job == "route"))).scalars().all()
+    assert [job.key for job in jobs] == [f"route:{outcomes[0].message_id}"]
+    assert jobs[0].payload == {"conversation_ids": sorted(o.conversation_id for o in outcomes[:3])}
+
+
+async def test_a_message_in_an_assigned_conversation_queues_no_routing(ctx: JobContext) -> None:
+    from tests.support.factories import add_agent
+
+    first = await ingest(ctx, email("first@example.com"))
+    agent = await add_agent(ctx, "Owner")
+    async with ctx.store.write() as session:
+        conversation = await session.get(Conversation, first.conversation_id)
+        assert conversation is not None
+        conversation.assignee_id = agent
+    again = await ingest(ctx, email("again@example.com", thread=ThreadHints(references=("first@example.com",))))
+    assert again.conversation_id == first.conversation_id
+    async with ctx.store.read() as session:
+        keys = (await session.execute(select(OutboxJob.key).where(OutboxJob.job == "route"))).scalars().all()
+    assert keys == [f"route:{first.message_id}"]

@@ -21,6 +21,8 @@ from tests.support.web import World, build_world
 from workers.context import JobContext
 
 PEOPLE = ("chen", "zhao", "olivia", "sofia", "root", "mia")
+# Only stops a hung test; nothing here measures speed.
+HANG_GUARD = 30.0
 
 
 @pytest.fixture
@@ -40,16 +42,21 @@ async def _listeners(ctx: JobContext, world: World, feed: AgentFeed) -> dict[str
     return joined
 
 
-async def _heard(listeners: dict[str, Listener]) -> dict[str, list[dict[str, object]]]:
+SENTINEL = {"type": "presence", "agent_id": -1, "presence": "end of test events"}
+
+
+async def _heard(bus: NamespacedBus, listeners: dict[str, Listener]) -> dict[str, list[dict[str, object]]]:
+    """What each listener heard of the events published so far: the feed passes events on in order and presence
+    reaches everyone, so a last presence event marks the end for every listener."""
+    await bus.publish(INBOX_TOPIC, SENTINEL)
     heard: dict[str, list[dict[str, object]]] = {}
     for name, listener in listeners.items():
         heard[name] = []
         while True:
-            try:
-                event = await asyncio.wait_for(listener.get(), timeout=0.05)
-            except TimeoutError:
-                break
+            event = await asyncio.wait_for(listener.get(), timeout=HANG_GUARD)
             assert event is not None
+            if event.get("agent_id") == SENTINEL["agent_id"]:
+                break
             heard[name].append(event)
     return heard
 
@@ -72,7 +79,7 @@ async def test_a_new_message_reaches_only_those_who_may_read_it(ctx: JobContext,
             "external_id": "<abc@example.com>",
         },
     )
-    heard = await _heard(listeners)
+    heard = await _heard(bus, listeners)
     assert {name for name, events in heard.items() if events} == {"chen", "olivia", "root"}
     (event,) = heard["chen"]
     assert event["preview"] == "Where is my refund?"
@@ -86,7 +93,7 @@ async def test_presence_reaches_everyone_and_a_transfer_reaches_both_sides(ctx: 
     feed = AgentFeed(ctx.store, bus)
     listeners = await _listeners(ctx, world, feed)
     await bus.publish(INBOX_TOPIC, {"type": "presence", "agent_id": world.people["zhao"], "presence": "away"})
-    assert all(len(events) == 1 for events in (await _heard(listeners)).values())
+    assert all(len(events) == 1 for events in (await _heard(bus, listeners)).values())
 
     conversation = world.conversations["chen_own"]
     async with ctx.store.write() as session:
@@ -104,7 +111,7 @@ async def test_presence_reaches_everyone_and_a_transfer_reaches_both_sides(ctx: 
             "before_team_id": world.teams["Front desk"],
         },
     )
-    heard = await _heard(listeners)
+    heard = await _heard(bus, listeners)
     assert {name for name, events in heard.items() if events} == {"chen", "zhao", "olivia", "sofia", "root"}
     # Chen hears it so the row leaves their list; it is no longer theirs to see.
     assert heard["chen"][0]["visible"] is False
@@ -129,7 +136,7 @@ async def test_a_visitor_typing_is_placed_in_their_chat(ctx: JobContext, bus: Na
     listeners = await _listeners(ctx, world, feed)
     await bus.publish(INBOX_TOPIC, {"type": "typing", "who": "visitor", "visitor": "visitor-42", "on": True})
     await bus.publish(INBOX_TOPIC, {"type": "typing", "who": "visitor", "visitor": "nobody-known", "on": True})
-    heard = await _heard(listeners)
+    heard = await _heard(bus, listeners)
     assert {name for name, events in heard.items() if events} == {"zhao", "sofia", "root"}
     (event,) = heard["zhao"]
     assert (event["conversation_id"], event["on"], event["who"]) == (chat.conversation_id, True, "visitor")

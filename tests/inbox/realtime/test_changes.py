@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import insert
@@ -17,34 +18,46 @@ from inbox.actions.transfer import do_assign_manually
 from inbox.models import Event as AuditEvent
 from inbox.realtime import INBOX_TOPIC, Subscription
 from inbox.realtime.changes import attach_bus, detach_bus, settled
-from tests.support.buses import backend_bus
+from tests.support.buses import NamespacedBus, backend_bus
 from tests.support.factories import add_agent, inbound, ingest
 from workers.context import JobContext
 
+# Only stops a hung test; nothing here measures speed.
+HANG_GUARD = 30.0
+END = {"type": "end of test events"}
+
+
+@dataclass
+class Heard:
+    bus: NamespacedBus
+    subscription: Subscription
+
 
 @pytest.fixture
-async def heard(ctx: JobContext) -> AsyncIterator[Subscription]:
+async def heard(ctx: JobContext) -> AsyncIterator[Heard]:
     bus = backend_bus(ctx.settings)
     attach_bus(ctx.store, bus)
     subscription = await bus.subscribe(INBOX_TOPIC)
-    yield subscription
+    yield Heard(bus, subscription)
     detach_bus(ctx.store)
     await bus.aclose()
 
 
-async def _events(subscription: Subscription) -> list[dict[str, object]]:
+async def _events(heard: Heard) -> list[dict[str, object]]:
+    """The events published since the last call: once the committed changes are out, a last event published
+    after them marks the end (a topic's events arrive in the order they were published)."""
     await settled()
+    await heard.bus.publish(INBOX_TOPIC, END)
     found: list[dict[str, object]] = []
     while True:
-        try:
-            event = await asyncio.wait_for(subscription.get(), timeout=0.05)
-        except TimeoutError:
-            return found
+        event = await asyncio.wait_for(heard.subscription.get(), timeout=HANG_GUARD)
         assert event is not None
+        if dict(event) == END:
+            return found
         found.append(dict(event))
 
 
-async def test_assignment_status_reply_note_and_presence_are_announced(ctx: JobContext, heard: Subscription) -> None:
+async def test_assignment_status_reply_note_and_presence_are_announced(ctx: JobContext, heard: Heard) -> None:
     agent = await add_agent(ctx, "Chen Jing", presence="offline")
     outcome = await ingest(ctx, inbound(external_id="a@example.com", text="Where is my refund?"))
     conversation = outcome.conversation_id
@@ -76,7 +89,7 @@ async def test_assignment_status_reply_note_and_presence_are_announced(ctx: JobC
     assert (presence["agent_id"], presence["before"], presence["presence"]) == (agent, "offline", "online")
 
 
-async def test_a_change_that_rolls_back_is_never_announced(ctx: JobContext, heard: Subscription) -> None:
+async def test_a_change_that_rolls_back_is_never_announced(ctx: JobContext, heard: Heard) -> None:
     agent = await add_agent(ctx)
 
     async def failing_unit_of_work() -> None:
@@ -92,14 +105,14 @@ async def test_a_change_that_rolls_back_is_never_announced(ctx: JobContext, hear
 
 async def test_nothing_is_announced_for_a_store_without_a_bus(ctx: JobContext) -> None:
     bus = backend_bus(ctx.settings)
-    subscription = await bus.subscribe(INBOX_TOPIC)
+    listening = Heard(bus, await bus.subscribe(INBOX_TOPIC))
     agent = await add_agent(ctx, presence="offline")
     await do_set_presence(ctx.store, agent_id=agent, presence="online")
-    assert await _events(subscription) == []
+    assert await _events(listening) == []
     await bus.aclose()
 
 
-async def test_a_reply_leaving_or_failing_is_announced(ctx: JobContext, heard: Subscription) -> None:
+async def test_a_reply_leaving_or_failing_is_announced(ctx: JobContext, heard: Heard) -> None:
     outcome = await ingest(ctx, inbound(external_id="b@example.com"))
     sent = await do_reply(ctx.store, conversation_id=outcome.conversation_id, agent_id=None, text="One")
     failed = await do_reply(ctx.store, conversation_id=outcome.conversation_id, agent_id=None, text="Two")
@@ -118,7 +131,7 @@ async def test_a_reply_leaving_or_failing_is_announced(ctx: JobContext, heard: S
     assert {e["conversation_id"] for e in events} == {outcome.conversation_id}
 
 
-async def test_audit_rows_written_in_one_statement_are_announced_too(ctx: JobContext, heard: Subscription) -> None:
+async def test_audit_rows_written_in_one_statement_are_announced_too(ctx: JobContext, heard: Heard) -> None:
     agent = await add_agent(ctx)
     first = await ingest(ctx, inbound(external_id="c1@example.com"))
     second = await ingest(ctx, inbound(external_id="c2@example.com"))

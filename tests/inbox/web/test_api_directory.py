@@ -75,7 +75,7 @@ async def test_a_customer_is_updated_within_reach(ctx: JobContext) -> None:
         assert (await client.patch(f"/api/v1/contacts/{other}", json={"name": "X"}, headers=headers)).status_code == 404
     async with ctx.store.read() as session:
         kinds = (await session.execute(select(Event.kind).where(Event.contact_id == own))).scalars().all()
-    assert any("edit" in kind or "changed" in kind or "updated" in kind for kind in kinds)
+    assert "contact.edited" in kinds
 
 
 async def test_an_agent_sets_their_own_presence(ctx: JobContext) -> None:

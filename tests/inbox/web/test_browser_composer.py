@@ -145,6 +145,10 @@ async def test_a_supervisor_reveals_a_masked_field_in_the_panel(ctx: JobContext,
             await page.wait_for_selector('[data-sensitive-value="id_document_number"] >> text=G12345678')
             await page.click('button[data-reveal="id_document_number"]')
             assert await shown.text_content() == "•••• 5678"
+            await page.goto(f"{base}/customers/{world.contacts['chen_own']}")
+            await page.wait_for_selector("form.panel-form")
+            ARTIFACTS.mkdir(exist_ok=True)
+            await page.screenshot(path=str(ARTIFACTS / "customer.png"), full_page=True)
             await page.close()
         finally:
             server.should_exit = True

@@ -33,6 +33,8 @@ from workers.context import JobContext
 from workers.email_setup import email_channel
 
 CUSTOMER = "mei.lin@example.com"
+# Only stops a hung test: on a loaded machine a page may take seconds to render; nothing here measures speed.
+HANG_GUARD_MS = 30_000
 
 
 @dataclass
@@ -119,7 +121,7 @@ async def _sign_in(page: Page, base: str, world: World, name: str) -> None:
     await page.fill("input[name=email]", world.emails[name])
     await page.fill("input[name=password]", PASSWORD)
     await page.click("button[type=submit]")
-    await expect(page.locator("body")).to_have_attribute("data-live", "on")
+    await expect(page.locator("body")).to_have_attribute("data-live", "on", timeout=HANG_GUARD_MS)
 
 
 async def test_a_new_email_arrives_live_and_the_answer_leaves_by_smtp(
@@ -135,35 +137,37 @@ async def test_a_new_email_arrives_live_and_the_answer_leaves_by_smtp(
         await mailroom.customer_sends(_mail(1, "Late check-out on Friday?", "Could we leave at 2 pm instead of noon?"))
 
         row = page.locator("table.conversations tr", has_text="Late check-out on Friday?")
-        await expect(row).to_be_visible()
-        await expect(unassigned).to_have_text(str(before + 1))
+        await expect(row).to_be_visible(timeout=HANG_GUARD_MS)
+        await expect(unassigned).to_have_text(str(before + 1), timeout=HANG_GUARD_MS)
         ARTIFACTS.mkdir(exist_ok=True)
         await page.screenshot(path=str(ARTIFACTS / "inbox-live.png"), full_page=True)
 
         await row.locator("a").click()
-        await expect(page.locator("body")).to_have_attribute("data-live", "on")
+        await expect(page.locator("body")).to_have_attribute("data-live", "on", timeout=HANG_GUARD_MS)
         await page.fill("#composer textarea", "Of course: your room is yours until 2 pm.")
         await page.click("#composer button[type=submit]")
         await expect(page.locator("article.message.outbound .text")).to_have_text(
-            "Of course: your room is yours until 2 pm."
+            "Of course: your room is yours until 2 pm.", timeout=HANG_GUARD_MS
         )
         await page.fill("#composer textarea", "Internal: approved by the front office manager.")
         await page.check("#composer input[name=note]")
         await page.click("#composer button[type=submit]")
         await expect(page.locator("article.message.internal .text")).to_have_text(
-            "Internal: approved by the front office manager."
+            "Internal: approved by the front office manager.", timeout=HANG_GUARD_MS
         )
 
         # The customer answers while the conversation is open: it appears without a reload.
         await mailroom.customer_sends(
             _mail(2, "Re: Late check-out on Friday?", "Wonderful, thank you!", "In-Reply-To: <mei1@example.com>\r\n")
         )
-        await expect(page.locator("article.message.inbound .text").last).to_have_text("Wonderful, thank you!")
+        await expect(page.locator("article.message.inbound .text").last).to_have_text(
+            "Wonderful, thank you!", timeout=HANG_GUARD_MS
+        )
         await page.screenshot(path=str(ARTIFACTS / "conversation-live.png"), full_page=True)
 
         # Presence from the header reaches the store.
         await page.select_option("form[data-presence-form] select", "away")
-        await expect(page.locator("body")).to_have_attribute("data-presence", "away")
+        await expect(page.locator("body")).to_have_attribute("data-presence", "away", timeout=HANG_GUARD_MS)
         await page.close()
 
     assert (await agent_row(ctx, world.people["chen"])).presence == "away"
@@ -184,16 +188,16 @@ async def test_the_supervisor_watches_presence_and_queues_change_live(
         await page.fill("input[name=email]", world.emails["olivia"])
         await page.fill("input[name=password]", PASSWORD)
         await page.click("button[type=submit]")
-        await expect(page.locator("body")).to_have_attribute("data-live", "on")
+        await expect(page.locator("body")).to_have_attribute("data-live", "on", timeout=HANG_GUARD_MS)
         shared = page.locator('tr[data-pool="shared"] td.num').first
-        await expect(shared).to_have_text("1")
+        await expect(shared).to_have_text("1", timeout=HANG_GUARD_MS)
         chen = page.locator(f'tr[data-agent="{world.people["chen"]}"] .presence-badge')
-        await expect(chen).to_have_text("offline")
+        await expect(chen).to_have_text("offline", timeout=HANG_GUARD_MS)
 
         await do_set_presence(ctx.store, agent_id=world.people["chen"], presence="busy")
-        await expect(chen).to_have_text("busy")
+        await expect(chen).to_have_text("busy", timeout=HANG_GUARD_MS)
         await mailroom.customer_sends(_mail(3, "Invoice copy", "Please send the invoice again."))
-        await expect(shared).to_have_text("2")
+        await expect(shared).to_have_text("2", timeout=HANG_GUARD_MS)
         ARTIFACTS.mkdir(exist_ok=True)
         await page.screenshot(path=str(ARTIFACTS / "supervisor.png"), full_page=True)
         await page.close()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from inbox.actions.customer_edit import CustomerEdit, do_edit_customer
 from inbox.actions.reply import do_reply
 from inbox.actions.status import do_set_status
 from inbox.actions.transfer import do_assign_manually
@@ -219,3 +220,24 @@ async def test_the_routers_assignment_is_told(ctx: JobContext, jobs: JobDriver) 
     assert received.document["type"] == "conversation.assigned"
     assert data["conversation_id"] == outcome.conversation_id and data["assignee_id"] == agent_id
     assert data["previous_assignee_id"] is None and data["conversation"]["assignee_id"] == agent_id
+
+
+async def test_customers_created_and_edited_are_told_without_sealed_values(ctx: JobContext, jobs: JobDriver) -> None:
+    admin = await add_agent(ctx, "Root Admin", role="admin")
+    async with Receiver() as receiver:
+        await do_create_webhook_endpoint(
+            ctx.store, url=receiver.url, events=["contact.created", "contact.updated"], actor_agent_id=None
+        )
+        first = await ingest(ctx, inbound())
+        await ingest(ctx, inbound(external_id="m2@example.com"))
+        edit = CustomerEdit(name="Alice Wong", attributes={"passport_note": "E99887766-renewal"})
+        assert await do_edit_customer(ctx.store, first.contact_id, edit, actor_agent_id=admin)
+        await jobs.drain()
+        documents = sorted((r.document for r in receiver.requests), key=lambda d: str(d["type"]))
+        bodies = "".join(r.body.decode() for r in receiver.requests)
+    assert [d["type"] for d in documents] == ["contact.created", "contact.updated"]
+    created, updated = documents
+    assert created["data"]["contact"]["id"] == first.contact_id
+    assert updated["data"]["fields"] == ["name", "attributes.passport_note"]
+    assert updated["data"]["contact"]["name"] == "Alice Wong" and updated["data"]["actor_agent_id"] == admin
+    assert "E99887766" not in bodies
