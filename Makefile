@@ -28,7 +28,8 @@ $(PRISM):
 
 test-deps: $(INSTALLED) $(PRISM)
 	scripts/system-packages.sh doveadm:dovecot-imapd /usr/bin/chromium:chromium \
-	  /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core
+	  /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core \
+	  /usr/share/fonts/truetype/wqy/wqy-microhei.ttc:fonts-wqy-microhei
 
 test: test-deps
 	scripts/run-tests.sh -q

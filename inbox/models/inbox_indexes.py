@@ -11,13 +11,34 @@ from sqlalchemy import Index
 
 from inbox.models.conversation import Conversation
 
+# The columns the views filter on ride along in the index (PostgreSQL INCLUDE), so that a view's page and its
+# capped count are read from the index alone, without visiting a million-row table row by row.
+COVERED = (
+    "team_id",
+    "channel",
+    "contact_id",
+    "is_complaint",
+    "first_response_at",
+    "first_response_due_at",
+    "resolved_at",
+    "resolution_due_at",
+)
+
 # Mine (assignee = me) and Unassigned (assignee IS NULL), per status, oldest waiting first.
 ASSIGNEE_QUEUE = Index(
-    "ix_conversations_assignee_queue", Conversation.assignee_id, Conversation.status, Conversation.last_message_at
+    "ix_conversations_assignee_queue",
+    Conversation.assignee_id,
+    Conversation.status,
+    Conversation.last_message_at,
+    postgresql_include=list(COVERED),
 )
 # My teams and the team filter, per status, oldest waiting first.
 TEAM_QUEUE = Index(
-    "ix_conversations_team_queue", Conversation.team_id, Conversation.status, Conversation.last_message_at
+    "ix_conversations_team_queue",
+    Conversation.team_id,
+    Conversation.status,
+    Conversation.last_message_at,
+    postgresql_include=[column for column in COVERED if column != "team_id"] + ["assignee_id"],
 )
 
 INBOX_VIEW_INDEXES = (ASSIGNEE_QUEUE, TEAM_QUEUE)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from sqlalchemy import func, select
 
-from inbox.models import OutboxJob, OutboxStatus
+from inbox.models import OutboxJob, OutboxStatus, utcnow
 from workers.arq_worker import make_worker
 from workers.context import JobContext
 from workers.embedded import EmbeddedRunner
@@ -43,9 +44,13 @@ class JobDriver:
             await worker.close()
 
     async def _retry_pending(self) -> bool:
+        """Retries due within a second count; work deliberately scheduled later (a survey, a snooze) does not."""
+        horizon = utcnow() + timedelta(seconds=1)
         async with self.ctx.store.read() as session:
             waiting = await session.execute(
-                select(func.count()).select_from(OutboxJob).where(OutboxJob.status == OutboxStatus.PENDING.value)
+                select(func.count())
+                .select_from(OutboxJob)
+                .where(OutboxJob.status == OutboxStatus.PENDING.value, OutboxJob.run_after <= horizon)
             )
             return int(waiting.scalar_one()) > 0
 

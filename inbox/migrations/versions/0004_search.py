@@ -95,6 +95,18 @@ SQLITE_DOWNGRADE = [
     "DROP TABLE IF EXISTS search_contacts",
 ]
 
+# The inbox views filter on these; PostgreSQL keeps them in the queue indexes so pages are read from the index.
+COVERED = [
+    'team_id',
+    'channel',
+    'contact_id',
+    'is_complaint',
+    'first_response_at',
+    'first_response_due_at',
+    'resolved_at',
+    'resolution_due_at',
+]
+
 POSTGRES_INDEXES = {
     "ix_search_messages_text": "messages USING gin (text gin_trgm_ops)",
     "ix_search_messages_subject": "messages USING gin (subject gin_trgm_ops)",
@@ -106,9 +118,17 @@ POSTGRES_INDEXES = {
 def upgrade() -> None:
     with op.batch_alter_table('conversations', schema=None) as batch_op:
         batch_op.create_index(
-            'ix_conversations_assignee_queue', ['assignee_id', 'status', 'last_message_at'], unique=False
+            'ix_conversations_assignee_queue',
+            ['assignee_id', 'status', 'last_message_at'],
+            unique=False,
+            postgresql_include=list(COVERED),
         )
-        batch_op.create_index('ix_conversations_team_queue', ['team_id', 'status', 'last_message_at'], unique=False)
+        batch_op.create_index(
+            'ix_conversations_team_queue',
+            ['team_id', 'status', 'last_message_at'],
+            unique=False,
+            postgresql_include=[column for column in COVERED if column != 'team_id'] + ['assignee_id'],
+        )
     if op.get_bind().dialect.name == 'sqlite':
         for statement in SQLITE_UPGRADE:
             op.execute(statement)

@@ -63,7 +63,8 @@ async def test_a_marketer_builds_previews_tests_and_sends_a_campaign(ctx: JobCon
         page = await client.get(created.headers["location"])
         assert "Template error" in page.text and "nickname" in page.text
         campaign_path = created.headers["location"]
-        refused = await client.post(f"{campaign_path}/send", data={"csrf_token": await page_token(client, campaign_path)})
+        token = await page_token(client, campaign_path)
+        refused = await client.post(f"{campaign_path}/send", data={"csrf_token": token})
         assert refused.status_code == 400 and "nickname" in refused.text
         form.update(html_template="<p>Dear {{ customer.name }}</p>", csrf_token=await page_token(client, campaign_path))
         assert (await client.post(campaign_path, data=form)).status_code == 303
