@@ -83,6 +83,13 @@ def stamp_of(text: str) -> int | None:
         return None
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU the process has spent so far, threads included: on a machine shared with other
+    work this says what each message costs the server when wall-clock latency mostly says how busy it was."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_bytes(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -278,6 +285,7 @@ def measure(
             # Steady state is measured: the jobs a hub runs once at start (schedules, recomputations) finish first.
             time.sleep(SETTLE_SECONDS)
             after = rss_bytes(server.pid)
+            cpu_before = cpu_seconds(server.pid)
             for client in clients:
                 assert client.stdin is not None
                 client.stdin.write("go\n")
@@ -288,6 +296,9 @@ def measure(
             while not out.exists() and time.monotonic() < deadline:
                 time.sleep(0.05)
             samples = sorted(value / 1e6 for value in json.loads(out.read_text()))
+            # Whatever the server still does for these messages (routing jobs) is counted once they settle.
+            time.sleep(SETTLE_SECONDS)
+            cpu_spent = cpu_seconds(server.pid) - cpu_before
         finally:
             for client in clients:
                 if client.stdin is not None and client.poll() is None:
@@ -303,11 +314,13 @@ def measure(
         "max": samples[-1],
         "memory_per_connection": (after - before) / visitors,
         "samples": float(len(samples)),
+        "cpu_per_message": cpu_spent / max(len(samples), 1),
     }
     print(
         f"{label}: {visitors} sockets, {len(samples)} messages: p50={result['p50']:.2f}ms "
         f"p99={result['p99']:.2f}ms max={result['max']:.2f}ms, "
-        f"memory {result['memory_per_connection'] / 1024:.1f} KiB per connection",
+        f"memory {result['memory_per_connection'] / 1024:.1f} KiB per connection, "
+        f"server CPU {result['cpu_per_message'] * 1000:.2f} ms per message",
         flush=True,
     )
     return result
@@ -315,7 +328,7 @@ def measure(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--visitors", type=int, default=1000)
+    parser.add_argument("--visitors", type=int, default=int(os.environ.get("HUB_BENCH_VISITORS", "1000")))
     parser.add_argument("--messages", type=int, default=3)
     parser.add_argument("--serve-hub", nargs=5, metavar=("PORT", "DIR", "OUT", "EXPECTED", "JOBS"))
     parser.add_argument("--serve-echo", nargs=4, metavar=("PORT", "DIR", "OUT", "EXPECTED"))
@@ -338,6 +351,7 @@ def main() -> None:
         asyncio.run(run_clients(url, int(count), int(messages), kind == "hub"))
         return
     visitors, messages = min(args.visitors, 5000), min(args.messages, 20)
+    print(f"load before: {os.getloadavg()[0]:.1f} (1-minute average; other work on the machine)", flush=True)
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     echo = measure("bare Starlette echo", ["--serve-echo"], "ws://127.0.0.1:{port}/ws", visitors, messages, False)
     hub_url = f"ws://127.0.0.1:{{port}}/channels/webchat/ws?inbox={INBOX}"
@@ -350,6 +364,7 @@ def main() -> None:
         f"memory per connection {hub['memory_per_connection'] / max(echo['memory_per_connection'], 1):.1f}x",
         flush=True,
     )
+    print(f"load after: {os.getloadavg()[0]:.1f}", flush=True)
     target("webchat_p99", hub["p99"], "<", 100.0, "ms", digits=1)
 
 

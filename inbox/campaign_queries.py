@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox.models import Campaign, Segment
@@ -17,20 +17,38 @@ class SendingState:
     generation: int
     channel: str
     throttle_per_second: float | None
+    sender: str | None
 
 
 async def sending_state(store: Store, campaign_id: int) -> SendingState | None:
     async with store.read() as session:
         row = (
             await session.execute(
-                select(Campaign.status, Campaign.generation, Campaign.channel, Campaign.throttle_per_second).where(
-                    Campaign.id == campaign_id
-                )
+                select(
+                    Campaign.status,
+                    Campaign.generation,
+                    Campaign.channel,
+                    Campaign.throttle_per_second,
+                    Campaign.sender,
+                ).where(Campaign.id == campaign_id)
             )
         ).one_or_none()
     if row is None:
         return None
-    return SendingState(row.status, int(row.generation), row.channel, row.throttle_per_second)
+    return SendingState(row.status, int(row.generation), row.channel, row.throttle_per_second, row.sender)
+
+
+async def sms_campaigns_sharing(store: Store, sender: str | None) -> int:
+    """How many SMS campaigns are sending from this number now: they share the number's rate."""
+    async with store.read() as session:
+        count = await session.execute(
+            select(func.count()).where(
+                Campaign.channel == "sms",
+                Campaign.status == "sending",
+                func.coalesce(Campaign.sender, "") == (sender or ""),
+            )
+        )
+        return max(1, int(count.scalar_one()))
 
 
 async def list_campaigns(session: AsyncSession) -> list[tuple[Campaign, str | None]]:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, String, Subquery, and_, cast, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, String, Subquery, and_, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox.access import Viewer
@@ -71,7 +71,7 @@ def _filter_clauses(filters: Filters) -> list[ColumnElement[bool]]:
     if filters.status:
         clauses.append(Conversation.status == filters.status)
     if filters.tier:
-        clauses.append(Contact.tier == filters.tier)
+        clauses.append(Conversation.contact_id.in_(select(Contact.id).where(Contact.tier == filters.tier)))
     if filters.team_id is not None:
         clauses.append(Conversation.team_id == filters.team_id)
     if filters.label:
@@ -109,10 +109,7 @@ def _sla_kept(now: datetime) -> ColumnElement[bool]:
 
 
 def _base(viewer: Viewer, view: View, filters: Filters) -> Select[int]:
-    query = select(Conversation.id)
-    if filters.tier:
-        query = query.join(Contact, Contact.id == Conversation.contact_id)
-    return query.where(view_reach(viewer, view), *_filter_clauses(filters))
+    return select(Conversation.id).where(view_reach(viewer, view), *_filter_clauses(filters))
 
 
 class ViewCount(int):
@@ -131,57 +128,53 @@ async def view_counts(session: AsyncSession, viewer: Viewer, filters: Filters) -
     """Each view's count, capped (see ``ViewCount``): each costs at most ``COUNT_CAP + 1`` index entries."""
     counts: dict[View, int] = {}
     for view in views_for(viewer):
-        capped = _base(viewer, view, filters).limit(COUNT_CAP + 1).subquery()
-        query = select(func.count()).select_from(capped)
-        counts[view] = ViewCount(int((await session.execute(query)).scalar_one()))
+        counts[view] = ViewCount(await _capped_count(session, viewer, view, filters))
     return counts
 
 
-def _page(viewer: Viewer, view: View, filters: Filters, *, limit: int, offset: int) -> Subquery:
+async def _capped_count(session: AsyncSession, viewer: Viewer, view: View, filters: Filters) -> int:
+    capped = _base(viewer, view, filters).limit(COUNT_CAP + 1).subquery()
+    return int((await session.execute(select(func.count()).select_from(capped))).scalar_one())
+
+
+def _ranked_by_hash() -> ColumnElement[int]:
+    """The serving rank of the customer's tier, without visiting each customer's row: the ids of the upper
+    tiers' customers are read once from ``ix_contacts_tier`` and probed by hash against the ``contact_id`` the
+    queue index carries. Any tier other than the upper three is served as bronze."""
+    whens = [
+        (Conversation.contact_id.in_(select(Contact.id).where(Contact.tier == tier)), rank)
+        for rank, tier in enumerate(TIER_ORDER[:-1])
+    ]
+    return case(*whens, else_=len(TIER_ORDER) - 1)
+
+
+def _ranked_by_join() -> ColumnElement[int]:
+    return case({tier: rank for rank, tier in enumerate(TIER_ORDER)}, value=Contact.tier, else_=len(TIER_ORDER) - 1)
+
+
+async def _page(
+    session: AsyncSession, viewer: Viewer, view: View, filters: Filters, *, limit: int, offset: int
+) -> Subquery:
     """The ids on one page, in serving order: higher tiers first, then the longest wait.
 
-    Tier lives on the customer, so no index on conversations holds the serving order. Each tier is read as its
-    own slice instead, walking the view's index oldest first and stopping once it has enough for this page; the
-    slices are then merged. A page costs about ``(offset + limit) / share of the tier`` index entries, whatever
-    the size of the store, where sorting the whole view would read every waiting conversation.
+    Tier lives on the customer, so no index on conversations holds the serving order: every conversation in the
+    view is ranked, then the page is cut. A small view (a thousand or fewer, known from the index alone) looks up
+    each customer; a large one reads the upper tiers' customer ids once instead of one lookup per conversation.
     """
-    depth = offset + limit
-    slices = []
-    for rank, tier_clause in enumerate(_tier_clauses(filters.tier)):
-        if tier_clause is None:
-            continue
-        one_tier = (
-            select(
-                Conversation.id.label("id"),
-                literal(rank).label("tier_rank"),
-                Conversation.last_message_at.label("waiting_since"),
-            )
-            .join(Contact, Contact.id == Conversation.contact_id)
-            .where(view_reach(viewer, view), *_filter_clauses(filters), tier_clause)
-            .order_by(Conversation.last_message_at, Conversation.id)
-            .limit(depth)
-        )
-        # Wrapped: SQLite takes no ORDER BY or LIMIT on the members of a compound SELECT.
-        slices.append(select(one_tier.subquery()))
-    merged = union_all(*slices).subquery()
+    query = select(Conversation.id.label("id"))
+    if await _capped_count(session, viewer, view, filters) <= COUNT_CAP:
+        rank = _ranked_by_join().label("tier_rank")
+        query = query.join(Contact, Contact.id == Conversation.contact_id)
+    else:
+        rank = _ranked_by_hash().label("tier_rank")
     return (
-        select(merged.c.id, merged.c.tier_rank)
-        .order_by(merged.c.tier_rank, merged.c.waiting_since, merged.c.id)
+        query.add_columns(rank)
+        .where(view_reach(viewer, view), *_filter_clauses(filters))
+        .order_by(rank, Conversation.last_message_at, Conversation.id)
         .limit(limit)
         .offset(offset)
         .subquery()
     )
-
-
-def _tier_clauses(wanted: str | None) -> list[ColumnElement[bool] | None]:
-    """One clause per serving rank (the known tiers, then anything else); None where the tier filter rules the
-    rank out, so that no slice walks its index for rows that cannot match."""
-    clauses: list[ColumnElement[bool] | None] = []
-    for tier in TIER_ORDER:
-        clauses.append(Contact.tier == tier if wanted in (None, tier) else None)
-    others = wanted is None or wanted not in TIER_ORDER
-    clauses.append(Contact.tier.not_in(TIER_ORDER) if others else None)
-    return clauses
 
 
 async def inbox_rows(
@@ -189,7 +182,7 @@ async def inbox_rows(
 ) -> list[InboxRow]:
     if view not in views_for(viewer):
         return []
-    page = _page(viewer, view, filters, limit=limit, offset=offset)
+    page = await _page(session, viewer, view, filters, limit=limit, offset=offset)
     query = (
         select(Conversation, Contact.name, Contact.tier, Agent.name, Team.name)
         .join(page, page.c.id == Conversation.id)

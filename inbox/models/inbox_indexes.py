@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from sqlalchemy import Index
 
+from inbox.models.contact import Contact
 from inbox.models.conversation import Conversation
 
-# The columns the views filter on ride along in the index (PostgreSQL INCLUDE), so that a view's page and its
+# The columns the views read and filter on ride along in the index (PostgreSQL INCLUDE), so that a view's page and its
 # capped count are read from the index alone, without visiting a million-row table row by row.
 COVERED = (
     "team_id",
@@ -24,12 +25,14 @@ COVERED = (
     "resolution_due_at",
 )
 
-# Mine (assignee = me) and Unassigned (assignee IS NULL), per status, oldest waiting first.
+# Mine (assignee = me) and Unassigned (assignee IS NULL), per status, in serving order within a tier: the id
+# breaks ties as the views do, so a page is a walk of the index that stops when it has enough.
 ASSIGNEE_QUEUE = Index(
     "ix_conversations_assignee_queue",
     Conversation.assignee_id,
     Conversation.status,
     Conversation.last_message_at,
+    Conversation.id,
     postgresql_include=list(COVERED),
 )
 # My teams and the team filter, per status, oldest waiting first.
@@ -38,7 +41,11 @@ TEAM_QUEUE = Index(
     Conversation.team_id,
     Conversation.status,
     Conversation.last_message_at,
+    Conversation.id,
     postgresql_include=[column for column in COVERED if column != "team_id"] + ["assignee_id"],
 )
 
-INBOX_VIEW_INDEXES = (ASSIGNEE_QUEUE, TEAM_QUEUE)
+# The customers of one tier, read from the index alone: the views rank conversations by tier with it.
+CONTACT_TIER = Index("ix_contacts_tier", Contact.tier, Contact.id)
+
+INBOX_VIEW_INDEXES = (ASSIGNEE_QUEUE, TEAM_QUEUE, CONTACT_TIER)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from typing import Any
 
@@ -53,10 +54,11 @@ PRESENCE_KEYS = ("type", "agent_id", "presence", "before", "reason")
 class Listener:
     def __init__(self, audience: Audience) -> None:
         self.audience = audience
-        self._queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(LISTENER_LIMIT)
+        # Events as the JSON text sent on the socket.
+        self._queue: asyncio.Queue[str | None] = asyncio.Queue(LISTENER_LIMIT)
         self.closed = False
 
-    def deliver(self, event: dict[str, Any]) -> None:
+    def deliver(self, event: str) -> None:
         if self.closed:
             return
         try:
@@ -70,36 +72,51 @@ class Listener:
             with contextlib.suppress(asyncio.QueueFull):
                 self._queue.put_nowait(None)
 
-    async def get(self) -> dict[str, Any] | None:
+    async def get(self) -> str | None:
         if self.closed and self._queue.empty():
             return None
         return await self._queue.get()
 
 
-def shape(event: Event, audience: Audience, located: Located | None) -> dict[str, Any] | None:
-    """The event as this listener may hear it, or None when it is not for them."""
-    kind = event.get("type")
-    if kind == "presence":
-        return {key: event[key] for key in PRESENCE_KEYS if key in event}
-    if located is None:
-        return None
+def _places(event: Event, located: Located) -> list[Place]:
     places = [located.place]
-    if kind == "conversation.assigned":
+    if event.get("type") == "conversation.assigned":
         # Whoever saw it where it was: the team is only in the event when a person moved it.
         before_team = event.get("before_team_id", located.place.team_id)
         places.append(Place(event.get("before_assignee_id"), before_team))
-    if not audience.sees_any(places):
+    return places
+
+
+def heard_as(event: Event, audience: Audience, located: Located | None) -> bool | None:
+    """None when the event is not for this listener; else whether its conversation is (still) in their reach."""
+    if event.get("type") == "presence":
+        return True
+    if located is None or not audience.sees_any(_places(event, located)):
         return None
+    return audience.sees(located.place)
+
+
+def render(event: Event, located: Located | None, visible: bool) -> dict[str, Any]:
+    """The event as a listener hears it: only the keys pages need, the customer's words cleaned."""
+    kind = event.get("type")
+    if kind == "presence" or located is None:
+        return {key: event[key] for key in PRESENCE_KEYS if key in event}
     shaped = {key: event[key] for key in CONVERSATION_KEYS if key in event}
     shaped["conversation_id"] = located.conversation_id
     shaped["assignee_id"] = located.place.assignee_id
     shaped["team_id"] = located.place.team_id
-    shaped["visible"] = audience.sees(located.place)
+    shaped["visible"] = visible
     if kind == "message.created":
         shaped["preview"] = preview(str(event.get("preview") or ""))
     if kind == "delivery":
         shaped["status"] = event.get("status")
     return shaped
+
+
+def shape(event: Event, audience: Audience, located: Located | None) -> dict[str, Any] | None:
+    """The event as this listener may hear it, or None when it is not for them."""
+    visible = heard_as(event, audience, located)
+    return None if visible is None else render(event, located, visible)
 
 
 class AgentFeed:
@@ -158,10 +175,17 @@ class AgentFeed:
         if not self._listeners:
             return
         located = await self._locate(event)
+        # Listeners hear one of at most two versions (the conversation in their reach or not): each is built and
+        # encoded once, however many sockets there are.
+        encoded: dict[bool, str] = {}
         for listener in list(self._listeners):
-            shaped = shape(event, listener.audience, located)
-            if shaped is not None:
-                listener.deliver(shaped)
+            visible = heard_as(event, listener.audience, located)
+            if visible is None:
+                continue
+            text = encoded.get(visible)
+            if text is None:
+                text = encoded[visible] = json.dumps(render(event, located, visible), default=str)
+            listener.deliver(text)
 
     async def _locate(self, event: Event) -> Located | None:
         conversation_id, message_id = event.get("conversation_id"), event.get("message_id")

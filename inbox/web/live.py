@@ -151,8 +151,8 @@ class AgentSocket:
         return agent is not None and agent.active and password_version(agent.password_hash) == signed_with
 
     async def _forward(self, listener: Listener) -> None:
-        while (event := await listener.get()) is not None:
-            await self.ws.send_json(event)
+        while (text := await listener.get()) is not None:
+            await self.ws.send_text(text)
         # Too far behind, or the bus went away: the page reconnects and reloads what it shows.
         await self.ws.close(code=CLOSE_FELL_BEHIND)
 

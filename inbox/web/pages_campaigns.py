@@ -23,6 +23,7 @@ from inbox.actions.campaign_control import (
 )
 from inbox.actions.campaign_edit import CampaignDraft, CampaignRefused, do_save_campaign, do_save_segment
 from inbox.actions.campaign_test_send import do_queue_test_send
+from inbox.actions.record_read import do_record_contact_read
 from inbox.campaign_audience import preview_for
 from inbox.campaign_links import LinkSecretMissing
 from inbox.campaign_queries import get_campaign, list_campaigns
@@ -137,6 +138,12 @@ async def _editor(request: Request, campaign: Campaign | None, problem: str | No
                     )
                 except (CampaignTemplateError, SegmentRuleError) as error:
                     preview_problem = str(error)
+    viewer: Viewer = request.state.viewer
+    for preview in previews:
+        # A preview shows a real customer's name and address: a read of their record like any other.
+        await do_record_contact_read(
+            store, actor_agent_id=viewer.agent_id, contact_id=preview.contact_id, via="campaign preview"
+        )
     return render(
         request,
         "campaign.html",

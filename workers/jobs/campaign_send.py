@@ -18,20 +18,24 @@ from inbox.actions.campaign_claim import Claim, ClaimedSend, do_claim_recipients
 from inbox.actions.campaign_control import do_pause_campaign
 from inbox.actions.campaign_flow import do_continue_or_finish
 from inbox.campaign_links import link_secret, unsubscribe_url
-from inbox.campaign_queries import sending_state
+from inbox.campaign_queries import SendingState, sending_state, sms_campaigns_sharing
 from workers.context import JobContext
 from workers.email_setup import message_id_domain
 from workers.jobs.campaign_pacing import Pacer, campaign_clock, send_paced
 
 
-def _rate_per_lane(ctx: JobContext, channel: str, throttle: float | None, lanes: int) -> float:
+async def _rate_per_lane(ctx: JobContext, state: SendingState, lanes: int) -> float:
     section = ctx.settings.campaigns
-    rate = (
-        throttle
-        if throttle is not None
-        else (section.email_per_second if channel == "email" else section.sms_per_second)
-    )
-    return rate / lanes if rate > 0 else 0.0
+    if state.channel == "email":
+        rate = state.throttle_per_second if state.throttle_per_second is not None else section.email_per_second
+        return rate / lanes if rate > 0 else 0.0
+    # The SMS limit belongs to the sending number: campaigns sending from the same number split it.
+    number_rate = section.sms_per_second
+    own = state.throttle_per_second if state.throttle_per_second is not None else number_rate
+    if number_rate <= 0:
+        return own if own > 0 else 0.0
+    shared = number_rate / await sms_campaigns_sharing(ctx.store, state.sender)
+    return min(own, shared) if own > 0 else shared
 
 
 def _batch_limit(ctx: JobContext, rate: float) -> int:
@@ -54,7 +58,7 @@ async def run(ctx: JobContext, payload: dict[str, Any]) -> None:
         await do_pause_campaign(ctx.store, campaign_id)
         raise RuntimeError(f"the {state.channel} channel is not configured here; the campaign was paused") from error
     lanes = ctx.settings.campaigns.email_lanes if state.channel == "email" else 1
-    rate = _rate_per_lane(ctx, state.channel, state.throttle_per_second, lanes)
+    rate = await _rate_per_lane(ctx, state, lanes)
     clock = campaign_clock(ctx)
     secret = link_secret(ctx.settings) if state.channel == "email" else ""
     public_url = ctx.settings.hub.public_url

@@ -119,16 +119,18 @@ def upgrade() -> None:
     with op.batch_alter_table('conversations', schema=None) as batch_op:
         batch_op.create_index(
             'ix_conversations_assignee_queue',
-            ['assignee_id', 'status', 'last_message_at'],
+            ['assignee_id', 'status', 'last_message_at', 'id'],
             unique=False,
             postgresql_include=list(COVERED),
         )
         batch_op.create_index(
             'ix_conversations_team_queue',
-            ['team_id', 'status', 'last_message_at'],
+            ['team_id', 'status', 'last_message_at', 'id'],
             unique=False,
             postgresql_include=[column for column in COVERED if column != 'team_id'] + ['assignee_id'],
         )
+    with op.batch_alter_table('contacts', schema=None) as batch_op:
+        batch_op.create_index('ix_contacts_tier', ['tier', 'id'], unique=False)
     if op.get_bind().dialect.name == 'sqlite':
         for statement in SQLITE_UPGRADE:
             op.execute(statement)
@@ -147,6 +149,8 @@ def downgrade() -> None:
         for name in POSTGRES_INDEXES:
             op.execute(f'DROP INDEX IF EXISTS {name}')
         # The extension stays: other schemas in the database may use it, and upgrading again is idempotent.
+    with op.batch_alter_table('contacts', schema=None) as batch_op:
+        batch_op.drop_index('ix_contacts_tier')
     with op.batch_alter_table('conversations', schema=None) as batch_op:
         batch_op.drop_index('ix_conversations_team_queue')
         batch_op.drop_index('ix_conversations_assignee_queue')

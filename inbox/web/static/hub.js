@@ -233,6 +233,9 @@
     }
     typingShown.textContent = who + " is typing…";
     typingShown.hidden = !on;
+    // A lost "stopped typing" must not leave the line up for good.
+    clearTimeout(typingShown.expiry);
+    if (on) { typingShown.expiry = setTimeout(function () { typingShown.hidden = true; }, 15000); }
   }
   var replyBox = document.querySelector("#composer textarea");
   if (replyBox && conversationId !== null) {

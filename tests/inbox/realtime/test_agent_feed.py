@@ -4,6 +4,7 @@ cleaned, and nothing a publisher added that agents need not have."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 
 import pytest
@@ -53,8 +54,9 @@ async def _heard(bus: NamespacedBus, listeners: dict[str, Listener]) -> dict[str
     for name, listener in listeners.items():
         heard[name] = []
         while True:
-            event = await asyncio.wait_for(listener.get(), timeout=HANG_GUARD)
-            assert event is not None
+            text = await asyncio.wait_for(listener.get(), timeout=HANG_GUARD)
+            assert text is not None
+            event = json.loads(text)
             if event.get("agent_id") == SENTINEL["agent_id"]:
                 break
             heard[name].append(event)

@@ -17,15 +17,18 @@ import uvicorn
 from aiosmtpd.controller import Controller
 from playwright.async_api import Page, expect
 
+from channels.base import ChannelName, Identity, IdentityKind, ThreadHints
 from channels.email import EmailChannel, deliver_mail
 from inbox.actions.presence import do_set_presence
-from inbox.realtime import PublishingSink
+from inbox.models import Conversation
+from inbox.realtime import INBOX_TOPIC, PublishingSink
 from inbox.settings import Settings
 from inbox.sink import StoreSink
 from inbox.web.app import create_app
 from tests.channels.email.smtp_sink import SinkHandler, authenticate, free_port
 from tests.channels.webchat.browser import ARTIFACTS, chromium
 from tests.support.buses import NamespacedBus, backend_bus
+from tests.support.factories import inbound, ingest
 from tests.support.jobs import JobDriver
 from tests.support.web import PASSWORD, World, agent_row, build_world
 from tests.workers.email_hub import trust_file, with_email
@@ -200,4 +203,31 @@ async def test_the_supervisor_watches_presence_and_queues_change_live(
         await expect(shared).to_have_text("2", timeout=HANG_GUARD_MS)
         ARTIFACTS.mkdir(exist_ok=True)
         await page.screenshot(path=str(ARTIFACTS / "supervisor.png"), full_page=True)
+        await page.close()
+
+
+async def test_a_chat_visitor_typing_shows_on_the_open_conversation(
+    ctx: JobContext, hub: str, bus: NamespacedBus
+) -> None:
+    world = await build_world(ctx)
+    visitor = Identity(IdentityKind.WEBCHAT, "visitor-9")
+    chat = await ingest(
+        ctx, inbound(ChannelName.WEBCHAT, external_id="c9", sender=visitor, thread=ThreadHints(session_key="visitor-9"))
+    )
+    async with ctx.store.write() as session:
+        row = await session.get(Conversation, chat.conversation_id)
+        assert row is not None
+        row.assignee_id = world.people["chen"]
+    async with chromium() as browser:
+        page = await browser.new_page()
+        await _sign_in(page, hub, world, "chen")
+        await page.goto(f"{hub}/conversations/{chat.conversation_id}")
+        await expect(page.locator("body")).to_have_attribute("data-live", "on", timeout=HANG_GUARD_MS)
+        # What the web chat edge publishes when the visitor types (channels/webchat/session.py).
+        typing = {"type": "typing", "channel": "webchat", "visitor": "visitor-9", "who": "visitor"}
+        await bus.publish(INBOX_TOPIC, {**typing, "on": True})
+        line = page.locator("p.typing")
+        await expect(line).to_have_text("The customer is typing…", timeout=HANG_GUARD_MS)
+        await bus.publish(INBOX_TOPIC, {**typing, "on": False})
+        await expect(line).to_be_hidden(timeout=HANG_GUARD_MS)
         await page.close()

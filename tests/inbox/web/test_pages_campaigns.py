@@ -9,7 +9,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from channels.base import ChannelName
-from inbox.models import Campaign, Segment
+from inbox.models import Campaign, Event, Segment
 from inbox.settings import Settings
 from tests.support.campaign_people import add_people, numbered
 from tests.support.jobs import JobDriver
@@ -88,6 +88,8 @@ async def test_a_marketer_builds_previews_tests_and_sends_a_campaign(ctx: JobCon
     assert len(email.sent) == 7
     async with ctx.store.read() as session:
         assert (await session.execute(select(Campaign.status))).scalar_one() == "done"
+        reads = (await session.execute(select(Event).where(Event.kind == "contact.viewed"))).scalars().all()
+    assert reads and {event.data["via"] for event in reads} == {"campaign preview"}
 
 
 async def test_agents_and_supervisors_have_no_campaign_pages(ctx: JobContext) -> None:

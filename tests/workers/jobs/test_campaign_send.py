@@ -19,6 +19,7 @@ from inbox.actions.campaign_control import (
     do_start_campaign,
 )
 from inbox.actions.campaign_edit import CampaignDraft, PaymentRow, do_import_payments, do_save_campaign, do_save_segment
+from inbox.campaign_queries import sending_state
 from inbox.campaign_results import CampaignResults, campaign_results
 from inbox.campaign_templates import CampaignTemplateError
 from inbox.models import Campaign, CampaignRecipient, Message, OutboxJob
@@ -28,7 +29,7 @@ from tests.support.jobs import JobDriver
 from tests.support.recording_channel import RecordingChannel
 from workers.context import JobContext
 from workers.embedded import EmbeddedRunner
-from workers.jobs import campaign_start
+from workers.jobs import campaign_send, campaign_start
 from workers.jobs.campaign_pacing import CLOCK_KEY
 
 SUBJECT = "Hello {{ customer.first_name }}"
@@ -271,3 +272,20 @@ async def test_roi_counts_payments_within_the_window_against_the_costs(ctx: JobC
     figures = await results(ctx, campaign_id)
     assert figures.cost == Decimal("12.00") and figures.revenue == Decimal("30.00")
     assert figures.paying_customers == 1 and figures.roi == pytest.approx(1.5)
+
+
+async def test_sms_campaigns_on_one_number_share_its_rate(ctx: JobContext) -> None:
+    ctx.settings.campaigns.sms_per_second = 4.0
+    await add_people(ctx.store, numbered(2))
+    first = await campaign(ctx, "sms")
+    second = await campaign(ctx, "sms", text_template="Second {{ customer.name }}")
+    await do_start_campaign(ctx.store, first)
+    state = await sending_state(ctx.store, first)
+    assert state is not None and await campaign_send._rate_per_lane(ctx, state, 1) == 4.0
+    await do_start_campaign(ctx.store, second)
+    assert await campaign_send._rate_per_lane(ctx, state, 1) == 2.0
+    async with ctx.store.write() as session:
+        found = await session.get(Campaign, second)
+        assert found is not None
+        found.sender = "+14155550199"
+    assert await campaign_send._rate_per_lane(ctx, state, 1) == 4.0
