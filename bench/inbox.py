@@ -144,20 +144,25 @@ async def _measure(store: Store, dsn: str, cases: list[Case], rounds: int) -> No
                 await case.run(session)
             recorder.active = False
             statements = list(recorder.statements)
-            for statement, parameters in statements:
-                await bare.fetch(statement, *parameters)
+            await _replay(bare, statements)
             for _ in range(rounds):
                 started = time.perf_counter()
                 async with store.read() as session:
                     await case.run(session)
                 case.hub_ms.append((time.perf_counter() - started) * 1000)
                 started = time.perf_counter()
-                for statement, parameters in statements:
-                    await bare.fetch(statement, *parameters)
+                await _replay(bare, statements)
                 case.sql_ms.append((time.perf_counter() - started) * 1000)
     finally:
         await bare.close()
         event.remove(store.reader.sync_engine, "before_cursor_execute", recorder)
+
+
+async def _replay(bare: asyncpg.Connection, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
+    # In one transaction, as the hub's read session runs them (its SET LOCAL applies to the rest).
+    async with bare.transaction():
+        for statement, parameters in statements:
+            await bare.fetch(statement, *parameters)
 
 
 def _p(values: list[float], q: float) -> float:

@@ -10,12 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, String, Subquery, and_, case, cast, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, Subquery, and_, case, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox.access import Viewer
 from inbox.models import Agent, Contact, Conversation, Team, utcnow
-from inbox.view_reach import View, view_reach
+from inbox.query_plans import plan_for_these_values
+from inbox.view_reach import View as View
+from inbox.view_reach import view_reach
 
 TIER_ORDER = ("platinum", "gold", "silver", "bronze")
 PAGE_SIZE = 50
@@ -127,6 +129,7 @@ class ViewCount(int):
 async def view_counts(session: AsyncSession, viewer: Viewer, filters: Filters) -> dict[View, int]:
     """Each view's count, capped (see ``ViewCount``): each costs at most ``COUNT_CAP + 1`` index entries."""
     counts: dict[View, int] = {}
+    await plan_for_these_values(session)
     for view in views_for(viewer):
         counts[view] = ViewCount(await _capped_count(session, viewer, view, filters))
     return counts
@@ -162,7 +165,10 @@ async def _page(
     each customer; a large one reads the upper tiers' customer ids once instead of one lookup per conversation.
     """
     query = select(Conversation.id.label("id"))
-    if await _capped_count(session, viewer, view, filters) <= COUNT_CAP:
+    if filters.tier:
+        # One tier only: nothing to rank by.
+        rank = literal(0).label("tier_rank")
+    elif await _capped_count(session, viewer, view, filters) <= COUNT_CAP:
         rank = _ranked_by_join().label("tier_rank")
         query = query.join(Contact, Contact.id == Conversation.contact_id)
     else:
@@ -182,6 +188,7 @@ async def inbox_rows(
 ) -> list[InboxRow]:
     if view not in views_for(viewer):
         return []
+    await plan_for_these_values(session)
     page = await _page(session, viewer, view, filters, limit=limit, offset=offset)
     query = (
         select(Conversation, Contact.name, Contact.tier, Agent.name, Team.name)

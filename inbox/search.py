@@ -22,6 +22,7 @@ from sqlalchemy.orm import QueryableAttribute
 
 from inbox.access import ROLE_AGENT, Viewer, conversation_scope
 from inbox.models import Contact, ContactIdentity, Conversation, Message
+from inbox.query_plans import plan_for_these_values
 from inbox.search_text import INDEXED_LENGTH, Query, contains_all, highlight, parse_query, score, snippet
 from inbox.upsert import dialect_name
 
@@ -265,6 +266,7 @@ async def search(
     """One page of message hits (customers on the first page only), for what the viewer may read."""
     query = parse_query(raw_query)
     page = max(page, 1)
+    await plan_for_these_values(session)
     messages, truncated = await search_messages(session, viewer, query)
     customers = await search_customers(session, viewer, query) if page == 1 else []
     start = (page - 1) * per_page

@@ -7,14 +7,17 @@ migrated schema with the models (autogenerate, the schema test) leaves them out 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alembic.runtime.environment import NameFilterParentNames, NameFilterType
 
 # FTS5 names its shadow tables after the index table: search_messages_data, search_messages_idx, …
 INDEX_TABLE_PREFIX = "search_"
 INDEX_PREFIX = "ix_search_"
 
 
-def compared_with_models(name: str | None, type_: str, parent_names: Mapping[str, str | None]) -> bool:
+def compared_with_models(name: str | None, type_: NameFilterType, parent_names: NameFilterParentNames) -> bool:
     """Alembic's ``include_name`` hook: False for the search index's own tables and indexes."""
     del parent_names
     if name is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 from functools import lru_cache
 
 from router.decide import strategy_rank, strategy_score
@@ -130,6 +131,7 @@ class MatchingCore:
         while agent.accepting and agent.units_used + smallest <= total:
             best: LiveConversation | None = None
             best_pool: Pool | None = None
+            best_key, best_sequence = math.inf, 0
             blocked: LiveConversation | None = None
             room = total - agent.units_used
             for channel, pools in agent.pools.items():
@@ -142,6 +144,10 @@ class MatchingCore:
                 for pool in pools:
                     entry = pool.waiting.head
                     if entry is None:
+                        continue
+                    # Everything in a pool sorts at or after its head entry, stale or not: when that entry comes
+                    # after the best so far, the pool has nothing better, and its conversation need not be read.
+                    if fits and (entry[0] > best_key or (entry[0] == best_key and entry[1] >= best_sequence)):
                         continue
                     # The head is nearly always current and unrefused; only otherwise pay for the search.
                     head = entry[3]
@@ -156,10 +162,8 @@ class MatchingCore:
                             < self.policy.reservations_per_conversation
                         ):
                             blocked = head
-                    elif (
-                        best is None or head.key < best.key or (head.key == best.key and head.sequence < best.sequence)
-                    ):
-                        best, best_pool = head, pool
+                    elif head.key < best_key or (head.key == best_key and head.sequence < best_sequence):
+                        best, best_pool, best_key, best_sequence = head, pool, head.key, head.sequence
             if blocked is not None and (best is None or (blocked.key, blocked.sequence) < (best.key, best.sequence)):
                 self._reserve(agent, blocked)
                 break

@@ -61,6 +61,8 @@ async def serve(settings: Settings, *, host: str | None = None, port: int | None
         channel_routes=channel_routes(settings, sink, ctx.store),
         on_startup=[start_jobs],
         on_shutdown=[stop_jobs],
+        # The agents' live inbox hears the channels' sink and the committed changes of this process on this bus.
+        bus=process_bus(settings),
     )
     config = uvicorn.Config(
         app,

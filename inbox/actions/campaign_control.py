@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox import audit, outbox
@@ -110,6 +110,9 @@ async def do_mark_materialized(store: Store, campaign_id: int, generation: int) 
         if campaign is None or campaign.generation != generation:
             return False
         campaign.materialized = True
+        if store.dialect == "postgresql":
+            # Thousands of rows just arrived: let the planner know before the sending jobs query them.
+            await session.execute(text("ANALYZE campaign_recipients"))
         if campaign.status == CampaignStatus.SENDING.value:
             await queue_lanes(store, session, campaign)
         return True

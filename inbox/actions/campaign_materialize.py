@@ -7,12 +7,12 @@ Consent is not filtered here: it is checked when each message goes out, so a lat
 
 from __future__ import annotations
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, literal, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from inbox.models import Campaign, CampaignRecipient, Contact, RecipientStatus, Segment, utcnow
-from inbox.segment_queries import address_of
+from inbox.models import Campaign, CampaignRecipient, Contact, ContactIdentity, RecipientStatus, Segment, utcnow
+from inbox.segment_queries import ADDRESS_KIND
 from inbox.segments import segment_clause
 from inbox.store import Store
 
@@ -32,24 +32,42 @@ async def do_materialize_batch(store: Store, campaign_id: int, generation: int, 
         clause = segment_clause(
             segment.rules, dialect=store.dialect, now=now, sensitive=store.settings.privacy.sensitive_attributes
         )
+        if after_contact_id == 0 and store.dialect == "postgresql":
+            # Customers are often imported just before a campaign; without fresh statistics the planner takes
+            # the new tables for empty and picks nested loops that cost seconds per batch.
+            await session.execute(text("ANALYZE contacts, contact_identities"))
         window = (
-            select(Contact.id.label("contact_id"), address_of(campaign.channel).label("address"))
-            .where(clause, Contact.id > after_contact_id)
-            .order_by(Contact.id)
-            .limit(batch)
-            .subquery()
+            select(Contact.id).where(clause, Contact.id > after_contact_id).order_by(Contact.id).limit(batch).subquery()
         )
-        upper = (await session.execute(select(func.max(window.c.contact_id)))).scalar_one_or_none()
+        upper = (await session.execute(select(func.max(window.c.id)))).scalar_one_or_none()
         if upper is None:
             return None
-        members = select(
-            literal(campaign_id),
-            window.c.contact_id,
-            window.c.address,
-            literal(RecipientStatus.QUEUED.value),
-            literal(0),
-            literal(now, type_=CampaignRecipient.__table__.c.queued_at.type),
-        ).where(window.c.address.is_not(None))
+        # Each member's first address of the channel's kind, found by a grouped join over the id range: set-based,
+        # so the plan stays a hash join however fresh (unanalysed) the tables are.
+        kind = ADDRESS_KIND[campaign.channel]
+        first = (
+            select(ContactIdentity.contact_id, func.min(ContactIdentity.id).label("first_id"))
+            .where(
+                ContactIdentity.kind == kind,
+                ContactIdentity.contact_id > after_contact_id,
+                ContactIdentity.contact_id <= upper,
+            )
+            .group_by(ContactIdentity.contact_id)
+            .subquery()
+        )
+        members = (
+            select(
+                literal(campaign_id),
+                Contact.id,
+                ContactIdentity.value,
+                literal(RecipientStatus.QUEUED.value),
+                literal(0),
+                literal(now, type_=CampaignRecipient.__table__.c.queued_at.type),
+            )
+            .join(first, first.c.contact_id == Contact.id)
+            .join(ContactIdentity, ContactIdentity.id == first.c.first_id)
+            .where(clause, Contact.id > after_contact_id, Contact.id <= upper)
+        )
         insert = postgresql_insert if store.dialect == "postgresql" else sqlite_insert
         statement = (
             insert(CampaignRecipient)

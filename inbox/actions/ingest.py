@@ -1,7 +1,7 @@
 """Storing inbound messages: the one write path every channel's input goes through.
 
 In one transaction per batch: find or create each customer by identity, thread into a conversation, store the
-messages and their attachments, audit, and queue one routing job. A batch costs a fixed number of statements
+messages and their attachments, audit, and queue their routing. A batch costs a fixed number of statements
 however many messages it holds, which is what lets the store keep up with a mail poller's batched FETCH or a burst
 of webhooks. Idempotent on (channel, external id): the same message delivered twice, in one batch or by twenty
 concurrent callers, is stored once.
@@ -43,6 +43,7 @@ from inbox.models import (
 )
 from inbox.pair_filter import pairs_in
 from inbox.raw_payloads import keep_raws, raw_row, too_large_to_inline
+from inbox.route_jobs import queue_routing
 from inbox.settings import Settings
 from inbox.store import Store
 from inbox.survey_answers import SURVEY_ANSWER, find_survey_answers
@@ -322,8 +323,11 @@ async def _record_side_rows(
     if attachments:
         await session.execute(insert(Attachment), attachments)
     await session.execute(insert(Event), [_event_row(p, ids[_key(p.message)], now) for p in winners])
-    jobs = _route_job(winners, ids, now)
-    jobs += media_jobs([(ids[_key(p.message)], p.message) for p in winners], now)
+    routed = _routed(winners, ids)
+    if routed:
+        first = min(message_id for message_id, _ in routed)
+        await queue_routing(session, {conversation_id for _, conversation_id in routed}, first, now)
+    jobs = media_jobs([(ids[_key(p.message)], p.message) for p in winners], now)
     if jobs:
         await insert_ignoring_conflict(session, OutboxJob, jobs, ["key"])
         session.info["queued_jobs"] = True
@@ -361,28 +365,14 @@ async def _record_side_rows(
         )
 
 
-def _route_job(winners: Sequence[_Placement], ids: dict[MessageKey, int], now: datetime) -> list[dict[str, Any]]:
-    """One routing job for the whole batch, naming the conversations that may need an agent: deciding them
-    together costs one snapshot of the agents and one claim instead of one of each per message. Keyed by the
-    batch's first routed message, which no other batch stores, so a rerun of the batch queues nothing more."""
-    routed = [
+def _routed(winners: Sequence[_Placement], ids: dict[MessageKey, int]) -> list[tuple[int, int]]:
+    """(message id, conversation id) of the stored messages whose conversation may need an agent. They are
+    routed together, coalesced with other batches that wait for routing (see ``inbox.route_jobs``)."""
+    return [
         (ids[_key(p.message)], p.conversation.id)
         for p in winners
         # Automatic mail must not pull an agent in, nor a survey's answer; an assigned conversation has its agent.
         if not p.message.is_automatic and p.reason != SURVEY_ANSWER and p.conversation.assignee_id is None
-    ]
-    if not routed:
-        return []
-    return [
-        {
-            "job": "route",
-            "key": f"route:{min(message_id for message_id, _ in routed)}",
-            "payload": {"conversation_ids": sorted({conversation_id for _, conversation_id in routed})},
-            "status": "pending",
-            "attempts": 0,
-            "run_after": now,
-            "created_at": now,
-        }
     ]
 
 

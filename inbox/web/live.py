@@ -222,15 +222,19 @@ routes = [WebSocketRoute("/inbox/live", live_socket), *live_pages.routes]
 
 
 def install_live(app: Starlette, settings: Settings, store: Store, bus: Bus | None) -> LiveInbox:
-    """Give the app its live side. Without a bus handed in: the process's in-memory bus, which the channels'
-    sinks in this process share; with Redis a bus of the app's own (Redis itself joins every process)."""
+    """Give the app its live side. With a bus handed in (``hub serve`` hands the process's own), the changes
+    committed through ``store`` in this process are announced on it too. Without one, the sockets listen on the
+    process's in-memory bus, or with Redis on a bus of the app's own, and this app announces nothing itself: a
+    second app in one process (tests, tools) must not speak for a store it does not own."""
     from inbox.realtime.bus import build_bus, process_bus
     from inbox.realtime.changes import attach_bus
 
-    owns_bus = bus is None and bool(settings.jobs.redis_url)
-    if bus is None:
-        bus = build_bus(settings) if owns_bus else process_bus(settings)
-    live = LiveInbox(settings, store, bus, owns_bus=owns_bus)
-    attach_bus(store, bus)
+    if bus is not None:
+        attach_bus(store, bus)
+        live = LiveInbox(settings, store, bus, owns_bus=False)
+    elif settings.jobs.redis_url:
+        live = LiveInbox(settings, store, build_bus(settings), owns_bus=True)
+    else:
+        live = LiveInbox(settings, store, process_bus(settings), owns_bus=False)
     app.state.live = live
     return live

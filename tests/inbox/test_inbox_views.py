@@ -45,6 +45,9 @@ async def test_higher_tiers_come_first_then_the_longest_wait(
         ids["marcus_own"],  # silver, waited 10 minutes
         ids["front_queue"],  # bronze
     ]
+    async with ctx.store.read() as session:
+        silver = await inbox_rows(session, olivia, View.ALL, Filters(tier="silver"))
+    assert [row.conversation_id for row in silver] == [ids["shared_queue"], ids["marcus_own"]]
 
 
 async def test_views_by_role_and_their_counts(ctx: JobContext) -> None:

@@ -1,9 +1,9 @@
 """Routing conversations that need an agent: one snapshot of the agents for the lot, the router's decision for
 each, one atomic claim for all.
 
-Ingest queues one of these per stored batch, naming the batch's conversations; a missed call's call-back names
-its one conversation. Conversations assigned or closed in the meantime are passed over, so running twice
-assigns nothing twice.
+Ingest names the conversations of each stored batch, in the one routing job that waits to be picked up (see
+``inbox.route_jobs``); a missed call's call-back names its one conversation. Conversations assigned or closed
+in the meantime are passed over, so running twice assigns nothing twice.
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import select
 
 from channels.base import ChannelName
 from inbox.actions.offer import do_offer
-from inbox.models import Agent, Conversation, OfferStatus, OutboxJob, RoutingOffer
+from inbox.models import Agent, Conversation, OfferStatus, OutboxJob, RoutingOffer, utcnow
 from tests.support.factories import add_agent, inbound, ingest
 from tests.support.jobs import JobDriver
 from workers.context import JobContext
@@ -26,6 +28,8 @@ async def test_an_unanswered_offer_is_expired_by_its_job_when_due(ctx: JobContex
         assert row is not None
         row.presence = "away"
 
+    # The arq relay hands over only jobs already due, so wait for the offer to fall due before running them.
+    await asyncio.sleep(max(0.0, (offer.expires_at - utcnow()).total_seconds()) + 0.05)
     await jobs.drain()
 
     async with ctx.store.read() as session:
