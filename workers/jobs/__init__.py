@@ -24,11 +24,24 @@ class JobSpec:
 
 
 def job_table() -> dict[str, JobSpec]:
-    from workers.jobs import callback, drain, media, purge, recompute_values, route, send, snooze, webhook_delivery
+    from workers.jobs import (
+        callback,
+        campaign_send,
+        campaign_start,
+        campaign_sync,
+        campaign_test_send,
+        drain,
+        media,
+        purge,
+        recompute_values,
+        route,
+        send,
+        snooze,
+        webhook_delivery,
+    )
     from workers.jobs.offer_expiry import run as expire_offer
     from workers.jobs.presence_sweep import run as sweep_presence
     from workers.jobs.survey import run as send_survey
-    from workers.jobs import campaign_send, campaign_start, campaign_sync, campaign_test_send
 
     return {
         "send": JobSpec(send.run, send.on_exhausted),
