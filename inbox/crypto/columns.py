@@ -66,6 +66,10 @@ class Sealed(TypeDecorator[T]):
     def from_text(self, text: str) -> T:
         raise NotImplementedError
 
+    def converter(self) -> Callable[[str], T] | None:
+        """What turns opened text into the value; None when the text is the value. Run for every value read."""
+        return self.from_text
+
     # The processors are built once per dialect (SQLAlchemy caches them), so the keys are looked up there and not
     # for every value: sealing sits on the path of every customer read and write.
     def bind_processor(self, dialect: Dialect) -> Callable[[T | None], Any]:
@@ -82,12 +86,13 @@ class Sealed(TypeDecorator[T]):
         return process
 
     def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], T | None]:
-        keyring, from_text = protection_for(dialect).keyring, self.from_text
-        open_token = keyring.opener(self.purpose) if keyring is not None else _refuse
+        keyring, convert = protection_for(dialect).keyring, self.converter()
         inner = self.impl_instance.result_processor(dialect, coltype)
-        if inner is None and isinstance(self, SealedText):
-            # The common case, kept to the one call that cannot be avoided.
-            return lambda value: None if value is None else open_token(value)  # type: ignore[return-value]
+        if inner is None and keyring is not None:
+            # The common case (the driver hands over text as is): one call per value.
+            return keyring.reader(self.purpose, convert)
+        open_token = keyring.opener(self.purpose) if keyring is not None else _refuse
+        from_text = convert or self.from_text
 
         def process(value: Any) -> T | None:
             if inner is not None:
@@ -109,6 +114,9 @@ class SealedText(Sealed[str]):
     def from_text(self, text: str) -> str:
         return text
 
+    def converter(self) -> None:
+        return None
+
 
 class SealedDate(Sealed[date]):
     cache_ok = True
@@ -119,12 +127,18 @@ class SealedDate(Sealed[date]):
     def from_text(self, text: str) -> date:
         return date.fromisoformat(text)
 
+    def converter(self) -> Callable[[str], date]:
+        return date.fromisoformat
+
 
 class SealedDecimal(Sealed[Decimal]):
     cache_ok = True
 
     def from_text(self, text: str) -> Decimal:
         return Decimal(text)
+
+    def converter(self) -> Callable[[str], Decimal]:
+        return Decimal
 
 
 def attribute_purpose(name: str) -> str:
@@ -166,16 +180,23 @@ class AttributesDocument(TypeDecorator[dict[str, Any]]):
         openers: dict[str, Callable[[str], str]] = {}
         inner = self.impl_instance.result_processor(dialect, coltype)
 
-        def open_item(name: str, item: dict[str, str]) -> Any:
-            if name not in openers:
-                openers[name] = keyring.opener(attribute_purpose(name)) if keyring is not None else _refuse
-            return _json_value(openers[name](item[SEALED_MARK]))
+        def open_item(name: str, token: str) -> Any:
+            opener = openers.get(name)
+            if opener is None:
+                opener = openers[name] = keyring.opener(attribute_purpose(name)) if keyring is not None else _refuse
+            return _json_value(opener(token))
 
         def process(value: Any) -> dict[str, Any] | None:
             document: dict[str, Any] | None = inner(value) if inner is not None else value
-            if not document or not any(type(item) is dict for item in document.values()):
+            # Only a nested object can be a sealed value; most documents have none and go back untouched.
+            if not document or dict not in map(type, document.values()):
                 return document
-            return {name: open_item(name, item) if is_sealed(item) else item for name, item in document.items()}
+            opened = dict(document)
+            for name, item in document.items():
+                # ``is_sealed``, inlined: this runs for every value of every document read.
+                if type(item) is dict and len(item) == 1 and isinstance(token := item.get(SEALED_MARK), str):
+                    opened[name] = open_item(name, token)
+            return opened
 
         return process
 
@@ -189,6 +210,11 @@ def _json_text(value: Any) -> str:
 
 
 def _json_value(text: str) -> Any:
+    # Most sealed attributes are strings: ``json.dumps`` escapes quotes, backslashes and control characters with a
+    # backslash, so a quoted text with neither a backslash nor an inner quote is the string itself.
+    last = len(text) - 1
+    if last > 0 and text[0] == '"' and text.find('"', 1) == last and "\\" not in text:
+        return text[1:last]
     return json.loads(text)
 
 

@@ -121,3 +121,23 @@ async def test_customers_without_sensitive_data_need_no_key(ctx: JobContext) -> 
         async with store.read() as session:
             contact = (await session.execute(text("SELECT name FROM contacts"))).scalar_one()
     assert contact == "Li Wei"
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["", 'the "blue" safe', "C:\\safe\\3", "line one\nline two", "您好 \u2028 😀", 42, 1.5, True, ["a", 1], {"k": "v"}],
+)
+async def test_sensitive_attributes_of_any_json_shape_round_trip(ctx: JobContext, secret: object) -> None:
+    async with keyed_store(ctx.settings, KEY_A) as store:
+        async with store.write() as session:
+            contact = Contact(name="Wang Fang", consent={}, custom_attributes={"passport_note": secret, "floor": 3})
+            session.add(contact)
+            await session.flush()
+            contact_id = contact.id
+        async with store.read() as session:
+            stored = (
+                await session.execute(text("SELECT custom_attributes FROM contacts WHERE id = :id"), {"id": contact_id})
+            ).scalar_one()
+            loaded = await session.get(Contact, contact_id)
+    assert loaded is not None and loaded.custom_attributes == {"passport_note": secret, "floor": 3}
+    assert "$sealed" in str(stored)

@@ -72,3 +72,16 @@ def test_unusable_keys_are_refused_with_the_reason(text: str, problem: str) -> N
 def test_no_key_at_all_is_refused() -> None:
     with pytest.raises(KeysMissing):
         Keyring.from_text(" , ")
+
+
+@pytest.mark.parametrize("body", ["", "!!!", "AAAA", "not:base64:at all"])
+def test_a_token_of_a_configured_key_with_a_broken_body_fails_as_such(body: str) -> None:
+    keyring = Keyring.from_text(generate_key())
+    with pytest.raises(DecryptionFailed, match=keyring.primary_id):
+        keyring.decrypt(f"hub1:{keyring.primary_id}:{body}", "p")
+
+
+@pytest.mark.parametrize("text", ["", "plain", "hub1:", "hub1:abc", "hub2:00000000:AAAA"])
+def test_text_that_is_no_token_fails_as_such(text: str) -> None:
+    with pytest.raises(DecryptionFailed, match="not a sealed value"):
+        Keyring.from_text(generate_key()).decrypt(text, "p")
