@@ -44,8 +44,9 @@ from inbox.campaign_results import campaign_results
 from inbox.migrate import upgrade
 from inbox.models import Campaign
 from inbox.settings import Settings, load_settings
-from tests.channels.email.smtp_sink import PASSWORD, USERNAME, free_port
+from tests.channels.email.smtp_sink import PASSWORD, USERNAME
 from tests.support.campaign_people import add_people, numbered
+from tests.support.ports import free_port
 from tests.workers.email_hub import with_email
 from workers.composition import build_context, close_context
 from workers.email_setup import email_channel
@@ -298,25 +299,12 @@ class CountingSink:
 
 
 def run_sink(port: int, folder: Path) -> None:
-    from aiosmtpd.controller import Controller
-
-    from tests.channels.email.smtp_sink import authenticate
+    from bench.email import start_tls_sink
 
     ca = trustme.CA()
     ca.cert_pem.write_to_path(str(folder / "sink-ca.pem"))
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1", "localhost").configure_cert(server_context)
     handler = CountingSink(folder / "sink-count")
-    controller = Controller(
-        handler,
-        hostname="127.0.0.1",
-        port=port,
-        tls_context=server_context,
-        require_starttls=True,
-        auth_required=True,
-        authenticator=authenticate,
-    )
-    controller.start()
+    controller = start_tls_sink(handler, ca, port)
     (folder / "sink-ready").write_text("ok")
     stopping = False
 

@@ -53,7 +53,8 @@ from tests.channels.email.dovecot_server import PASSWORD as IMAP_PASSWORD
 from tests.channels.email.dovecot_server import ImapAccount, running_dovecot
 from tests.channels.email.smtp_sink import PASSWORD as SMTP_PASSWORD
 from tests.channels.email.smtp_sink import USERNAME as SMTP_USERNAME
-from tests.channels.email.smtp_sink import SinkHandler, authenticate, free_port
+from tests.channels.email.smtp_sink import SinkHandler, authenticate
+from tests.support.ports import free_port
 from tests.workers.email_hub import with_email
 from workers.email_setup import email_channel
 from workers.mail_polling import build_mail_polling
@@ -208,10 +209,10 @@ async def scratch_database(use_sqlite: bool, folder: Path) -> AsyncIterator[str]
         await admin.close()
 
 
-def smtp_sink(ca: trustme.CA) -> tuple[Controller, SinkHandler, int]:
+def start_tls_sink(handler: object, ca: trustme.CA, port: int) -> Controller:
+    """An SMTP sink that, like a real relay, requires STARTTLS and a login before it takes mail."""
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1", "localhost").configure_cert(server_context)
-    handler, port = SinkHandler(), free_port()
     controller = Controller(
         handler,
         hostname="127.0.0.1",
@@ -222,7 +223,12 @@ def smtp_sink(ca: trustme.CA) -> tuple[Controller, SinkHandler, int]:
         authenticator=authenticate,
     )
     controller.start()
-    return controller, handler, port
+    return controller
+
+
+def smtp_sink(ca: trustme.CA) -> tuple[Controller, SinkHandler, int]:
+    handler, port = SinkHandler(), free_port()
+    return start_tls_sink(handler, ca, port), handler, port
 
 
 async def timed(label: str, count: int, run: Callable[[], Awaitable[float]]) -> float:

@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 
 from channels.twilio_config import MenuOption, TwilioConfig, VoiceConfig
 from channels.twilio_signature import SIGNATURE_HEADER, compute_signature
+from tests.support.ports import free_port
 from tests.support.recording_sink import RecordingSink
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -111,12 +112,6 @@ def post_signed() -> Callable[..., Response]:
     return post
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _wait_until_listening(process: subprocess.Popen[bytes], port: int) -> None:
     deadline = time.monotonic() + PRISM_START_LIMIT_SECONDS
     while time.monotonic() < deadline:
@@ -142,7 +137,7 @@ def prism_url() -> Iterator[str]:
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [str(PRISM), "mock", str(TWILIO_SPEC), "-h", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
@@ -189,7 +184,7 @@ async def fake_twilio() -> AsyncIterator[FakeTwilio]:
     app.router.add_route("*", "/{tail:.*}", fake.handle)
     runner = web.AppRunner(app)
     await runner.setup()
-    port = _free_port()
+    port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     fake.url = f"http://127.0.0.1:{port}"
     try:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import itertools
 import json
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import aiohttp
 from aiohttp import web
+
+from tests.support.ports import free_port
 
 
 @dataclass
@@ -48,12 +49,6 @@ class TwilioRecorder:
         return web.json_response(document, status=status)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @asynccontextmanager
 async def twilio_recorder(prism_url: str) -> AsyncIterator[TwilioRecorder]:
     recorder = TwilioRecorder(prism_url, session=aiohttp.ClientSession())
@@ -61,7 +56,7 @@ async def twilio_recorder(prism_url: str) -> AsyncIterator[TwilioRecorder]:
     app.router.add_route("*", "/{tail:.*}", recorder.handle)
     runner = web.AppRunner(app)
     await runner.setup()
-    port = _free_port()
+    port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     recorder.url = f"http://127.0.0.1:{port}"
     try:

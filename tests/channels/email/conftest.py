@@ -12,7 +12,8 @@ import trustme
 from aiosmtpd.controller import Controller
 
 from tests.channels.email.dovecot_server import Dovecot, ImapAccount, available, running_dovecot
-from tests.channels.email.smtp_sink import SinkHandler, SmtpServer, authenticate, free_port
+from tests.channels.email.smtp_sink import SinkHandler, SmtpServer, authenticate
+from tests.support.ports import free_port
 
 _ACCOUNTS = itertools.count(1)
 

@@ -18,6 +18,8 @@ from pathlib import Path
 import aioimaplib
 import trustme
 
+from tests.support.ports import free_port
+
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 PASSWORD = "secret"
 DH_PARAMETERS = Path("/usr/share/dovecot/dh.pem")
@@ -87,12 +89,6 @@ def available() -> bool:
     return Path(DOVECOT).is_file() and DH_PARAMETERS.is_file()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def running_dovecot(ca: trustme.CA) -> Iterator[Dovecot]:
     # Dovecot's login processes refuse to run as root, so a root test run hands the server to "nobody".
@@ -100,7 +96,7 @@ def running_dovecot(ca: trustme.CA) -> Iterator[Dovecot]:
     account = pwd.getpwnam("nobody") if as_root else pwd.getpwuid(os.geteuid())
     root = Path(tempfile.mkdtemp(prefix="hub-dovecot-"))
     try:
-        port, tls_port = _free_port(), _free_port()
+        port, tls_port = free_port(), free_port()
         _write_files(root, ca, account, port, tls_port)
         process = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(root / "dovecot.conf")],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import ssl
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,12 +54,6 @@ def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, auth_
     )
     # handled=False lets the server send its own 535 reply on failure.
     return AuthResult(success=ok, handled=False)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

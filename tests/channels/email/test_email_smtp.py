@@ -15,7 +15,8 @@ from channels.base import (
     TransientChannelError,
 )
 from channels.email import ComposeConfig, EmailChannel, ParseConfig, SmtpConfig, SmtpSecurity, SmtpSender
-from tests.channels.email.smtp_sink import PASSWORD, USERNAME, SmtpServer, free_port
+from tests.channels.email.smtp_sink import PASSWORD, USERNAME, SmtpServer
+from tests.support.ports import free_port
 
 COMPOSE = ComposeConfig(from_address="support@hub.test", message_id_domain="hub.test", reply_domain="reply.hub.test")
 PARSE = ParseConfig(reply_domain="reply.hub.test")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -22,18 +21,13 @@ from inbox.realtime import Bus, PublishingSink, build_bus
 from inbox.settings import Settings, WebchatInbox, WebchatSection
 from inbox.sink import StoreSink
 from inbox.web.app import create_app
+from tests.support.ports import free_port
 from workers.context import JobContext
 from workers.webchat_setup import build_webchat_routes, webchat_channel, webchat_config
 
 INBOX = "site"
 IDENTITY_SECRET = "site-identity-secret-5e4d"
 SIGNING_KEY = "visitor-token-signing-key-for-tests-7a1b"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def with_webchat(settings: Settings, origin: str, *, prechat: bool = False, **section: object) -> Settings:

@@ -22,11 +22,12 @@ from channels.webchat import outbound_key
 from inbox.actions.reply import do_reply
 from inbox.models import Attachment, Contact, ContactIdentity, Conversation, Message
 from inbox.realtime import INBOX_TOPIC, Subscription
-from tests.channels.email.smtp_sink import SinkHandler, free_port
+from tests.channels.email.smtp_sink import SinkHandler
 from tests.channels.webchat.browser import ARTIFACTS, chromium, page_with_widget
 from tests.channels.webchat.live_hub import INBOX, live_hub
 from tests.support.factories import add_agent
 from tests.support.jobs import JobDriver
+from tests.support.ports import free_port
 from workers.context import JobContext
 
 SHADOW = "#hub-webchat"

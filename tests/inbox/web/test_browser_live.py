@@ -25,11 +25,12 @@ from inbox.realtime import INBOX_TOPIC, PublishingSink
 from inbox.settings import Settings
 from inbox.sink import StoreSink
 from inbox.web.app import create_app
-from tests.channels.email.smtp_sink import SinkHandler, authenticate, free_port
+from tests.channels.email.smtp_sink import SinkHandler, authenticate
 from tests.channels.webchat.browser import ARTIFACTS, chromium
 from tests.support.buses import NamespacedBus, backend_bus
 from tests.support.factories import inbound, ingest
 from tests.support.jobs import JobDriver
+from tests.support.ports import free_port
 from tests.support.web import PASSWORD, World, agent_row, build_world
 from tests.workers.email_hub import trust_file, with_email
 from workers.context import JobContext
