@@ -2,56 +2,31 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 
 from channels.base import ChannelName, Identity, IdentityKind
+from tests.channels.webchat.browser import ARTIFACTS, chromium
 from tests.support.factories import inbound, ingest
 from tests.support.jobs import JobDriver
+from tests.support.live_server import serving
 from tests.support.recording_channel import RecordingChannel
 from tests.support.web import PASSWORD, build_app, build_world
 from workers.context import JobContext
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium at /usr/bin/chromium")
-
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+    async with chromium() as launched:
         yield launched
-        await launched.close()
-
-
-async def _serve(ctx: JobContext) -> tuple[uvicorn.Server, asyncio.Task[None], str]:
-    server = uvicorn.Server(
-        uvicorn.Config(build_app(ctx), host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    return server, task, f"http://127.0.0.1:{port}"
 
 
 async def test_sign_in_see_the_conversation_and_reply(ctx: JobContext, jobs: JobDriver, browser: Browser) -> None:
     world = await build_world(ctx)
     conversation_id = world.conversations["chen_own"]
-    server, task, base = await _serve(ctx)
-    try:
+    async with serving(build_app(ctx)) as base:
         page = await browser.new_page()
         await page.goto(f"{base}/")
         assert "/login" in page.url
@@ -69,9 +44,6 @@ async def test_sign_in_see_the_conversation_and_reply(ctx: JobContext, jobs: Job
         await page.wait_for_selector("text=Your booking is moved to Tuesday.")
         await page.screenshot(path=str(ARTIFACTS / "conversation.png"), full_page=True)
         await page.close()
-    finally:
-        server.should_exit = True
-        await task
     await jobs.drain()
     email = ctx.channels.get(ChannelName.EMAIL)
     assert isinstance(email, RecordingChannel)
@@ -80,16 +52,15 @@ async def test_sign_in_see_the_conversation_and_reply(ctx: JobContext, jobs: Job
 
 async def test_a_script_carrying_email_renders_inert(ctx: JobContext, browser: Browser) -> None:
     world = await build_world(ctx)
-    server, task, base = await _serve(ctx)
-    hostile = (
-        "<p>Invoice attached</p>"
-        "<script>parent.document.title = 'ran'; fetch('BASE/leak-script');</script>"
-        "<img src='BASE/leak-image' onerror=\"parent.document.title = 'ran'\">"
-        "<iframe src='BASE/leak-frame'></iframe>"
-    ).replace("BASE", base)
-    sender = Identity(IdentityKind.EMAIL, "chen_own@example.com")
-    await ingest(ctx, inbound(ChannelName.EMAIL, external_id="hostile@example.com", sender=sender, html=hostile))
-    try:
+    async with serving(build_app(ctx)) as base:
+        hostile = (
+            "<p>Invoice attached</p>"
+            "<script>parent.document.title = 'ran'; fetch('BASE/leak-script');</script>"
+            "<img src='BASE/leak-image' onerror=\"parent.document.title = 'ran'\">"
+            "<iframe src='BASE/leak-frame'></iframe>"
+        ).replace("BASE", base)
+        sender = Identity(IdentityKind.EMAIL, "chen_own@example.com")
+        await ingest(ctx, inbound(ChannelName.EMAIL, external_id="hostile@example.com", sender=sender, html=hostile))
         page = await browser.new_page()
         requests: list[str] = []
         dialogs: list[str] = []
@@ -102,6 +73,7 @@ async def test_a_script_carrying_email_renders_inert(ctx: JobContext, browser: B
         await page.wait_for_selector("tr[data-conversation]")
         await page.goto(f"{base}/conversations/{world.conversations['chen_own']}")
         frame_element = await page.wait_for_selector("iframe.email-body")
+        assert frame_element is not None
         frame = await frame_element.content_frame()
         assert frame is not None
         await frame.wait_for_selector("text=Invoice attached")
@@ -110,6 +82,3 @@ async def test_a_script_carrying_email_renders_inert(ctx: JobContext, browser: B
         assert not [url for url in requests if "leak" in url]
         assert dialogs == []
         await page.close()
-    finally:
-        server.should_exit = True
-        await task

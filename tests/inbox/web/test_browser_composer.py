@@ -6,50 +6,27 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 from sqlalchemy import select
 
 from channels.base import ChannelName
 from inbox.actions.canned_response import CannedDraft, do_save_canned_response
 from inbox.models import Contact, Event
+from tests.channels.webchat.browser import ARTIFACTS, chromium
 from tests.support.jobs import JobDriver
+from tests.support.live_server import serving
 from tests.support.privacy import KEY_A, keyed_store, with_keys
 from tests.support.recording_channel import RecordingChannel
 from tests.support.web import PASSWORD, build_app, build_world
 from workers.context import JobContext
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium at /usr/bin/chromium")
-
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+    async with chromium() as launched:
         yield launched
-        await launched.close()
-
-
-async def _serve(ctx: JobContext) -> tuple[uvicorn.Server, asyncio.Task[None], str]:
-    server = uvicorn.Server(
-        uvicorn.Config(build_app(ctx), host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    return server, task, f"http://127.0.0.1:{port}"
 
 
 async def test_note_canned_response_and_reply(ctx: JobContext, jobs: JobDriver, browser: Browser) -> None:
@@ -60,8 +37,7 @@ async def test_note_canned_response_and_reply(ctx: JobContext, jobs: JobDriver, 
         CannedDraft("moved", "Booking moved", "Dear {{ customer.first_name }}, your booking is moved.", None),
         actor_agent_id=world.people["root"],
     )
-    server, task, base = await _serve(ctx)
-    try:
+    async with serving(build_app(ctx)) as base:
         page = await browser.new_page()
         await page.goto(f"{base}/login")
         await page.fill("input[name=email]", world.emails["chen"])
@@ -109,9 +85,6 @@ async def test_note_canned_response_and_reply(ctx: JobContext, jobs: JobDriver, 
         await submit.click()
         await page.wait_for_selector("article.message.outbound >> text=Dear Chen, your booking is moved.")
         await page.close()
-    finally:
-        server.should_exit = True
-        await task
     await jobs.drain()
     email = ctx.channels.get(ChannelName.EMAIL)
     assert isinstance(email, RecordingChannel)
@@ -130,8 +103,7 @@ async def test_a_supervisor_reveals_a_masked_field_in_the_panel(ctx: JobContext,
             contact = await session.get(Contact, world.contacts["chen_own"])
             assert contact is not None
             contact.id_document_number = "G12345678"
-        server, task, base = await _serve(keyed)
-        try:
+        async with serving(build_app(keyed)) as base:
             page = await browser.new_page()
             await page.goto(f"{base}/login")
             await page.fill("input[name=email]", world.emails["olivia"])
@@ -150,9 +122,6 @@ async def test_a_supervisor_reveals_a_masked_field_in_the_panel(ctx: JobContext,
             ARTIFACTS.mkdir(exist_ok=True)
             await page.screenshot(path=str(ARTIFACTS / "customer.png"), full_page=True)
             await page.close()
-        finally:
-            server.should_exit = True
-            await task
         async with store.read() as session:
             reveals = (
                 (await session.execute(select(Event).where(Event.kind == "contact.sensitive_revealed"))).scalars().all()

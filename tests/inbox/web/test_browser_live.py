@@ -5,7 +5,6 @@ note never leaves, and the customer's next mail is appended to the open conversa
 
 from __future__ import annotations
 
-import asyncio
 import ssl
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -13,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import trustme
-import uvicorn
 from aiosmtpd.controller import Controller
 from playwright.async_api import Page, expect
 
@@ -30,6 +28,7 @@ from tests.channels.webchat.browser import ARTIFACTS, chromium
 from tests.support.buses import NamespacedBus, backend_bus
 from tests.support.factories import inbound, ingest
 from tests.support.jobs import JobDriver
+from tests.support.live_server import serving
 from tests.support.ports import free_port
 from tests.support.web import PASSWORD, World, agent_row, build_world
 from tests.workers.email_hub import trust_file, with_email
@@ -99,17 +98,11 @@ async def mailroom(ctx: JobContext, smtp: tuple[SinkHandler, int, Path], bus: Na
 @pytest.fixture
 async def hub(ctx: JobContext, bus: NamespacedBus) -> AsyncIterator[str]:
     app = create_app(settings=ctx.settings, store=ctx.store, blobs=ctx.blobs, bus=bus)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    await app.state.live.aclose()
-    server.should_exit = True
-    await task
+    async with serving(app) as base:
+        try:
+            yield base
+        finally:
+            await app.state.live.aclose()
 
 
 def _mail(number: int, subject: str, text: str, extra: str = "") -> bytes:

@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 import websockets
 from websockets.asyncio.client import ClientConnection
 
@@ -20,6 +19,7 @@ from inbox.realtime.changes import settled
 from inbox.settings import Settings
 from inbox.web.app import create_app
 from tests.support.buses import NamespacedBus, backend_bus
+from tests.support.live_server import serving
 from tests.support.web import World, agent_row, build_world, sign_in
 from workers.context import JobContext
 
@@ -30,19 +30,11 @@ HANG_GUARD = 30.0
 @asynccontextmanager
 async def _hub(ctx: JobContext, bus: NamespacedBus, settings: Settings | None = None) -> AsyncIterator[str]:
     app = create_app(settings=settings or ctx.settings, store=ctx.store, blobs=ctx.blobs, bus=bus)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        await app.state.live.aclose()
-        server.should_exit = True
-        await task
+    async with serving(app) as base:
+        try:
+            yield base.removeprefix("http://")
+        finally:
+            await app.state.live.aclose()
 
 
 async def _cookie(host: str, world: World, name: str) -> str:
