@@ -1,7 +1,8 @@
 """A PostgreSQL store filled like a busy contact centre's: generated server-side, set-based, kept between runs.
 
-Filling a million conversations and five million messages takes minutes, so the database (``hub_bench_inbox``)
-is kept and reused when its size matches and its tables still match the models; ``fresh`` rebuilds it.
+Filling a million conversations and five million messages takes minutes, so the database (``hub_bench_inbox``;
+smaller sizes get ``hub_bench_inbox_<size>``) is kept and reused when its size matches and its tables still match
+the models; ``fresh`` rebuilds it.
 Secondary indexes are dropped while the rows go in and rebuilt afterwards, which is several times faster than
 maintaining them row by row, and foreign-key triggers are skipped for the fill (the generator keeps the keys
 consistent itself).
@@ -25,6 +26,7 @@ from inbox.models import Base
 from inbox.search_schema import compared_with_models
 
 DATABASE = "hub_bench_inbox"
+FULL_SIZE = 1_000_000
 TEAMS = 20
 AGENTS_PER_TEAM = 10
 FILLED_TABLES = ("contacts", "contact_identities", "conversations", "messages")
@@ -88,6 +90,11 @@ class Size:
     def contacts(self) -> int:
         return max(self.conversations // 3, 1)
 
+    @property
+    def database(self) -> str:
+        """Smaller stores get a database of their own, so a quick check never replaces the full-size one."""
+        return DATABASE if self.conversations == FULL_SIZE else f"{DATABASE}_{self.conversations}"
+
 
 def _bench_tables_only(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
     del obj, reflected, compare_to
@@ -128,24 +135,25 @@ def _pick(values: list[str]) -> str:
 
 async def ensure_filled(admin_dsn: str, size: Size, *, fresh: bool) -> tuple[str, str]:
     """The bench database's asyncpg DSN and SQLAlchemy URL, filled to ``size`` (reused when it already is)."""
-    dsn = admin_dsn.rsplit("/", 1)[0] + f"/{DATABASE}"
+    database = size.database
+    dsn = admin_dsn.rsplit("/", 1)[0] + f"/{database}"
     url = dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
     marker = f"bench:{size.conversations}"
     admin = await asyncpg.connect(admin_dsn)
     try:
-        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DATABASE)
+        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
         if exists and not fresh and await _reusable(url, marker):
-            print(f"reusing {DATABASE} ({size.conversations:,} conversations)", flush=True)
+            print(f"reusing {database} ({size.conversations:,} conversations)", flush=True)
             return dsn, url
-        await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{DATABASE}"')
+        await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{database}"')
     finally:
         await admin.close()
     await asyncio.to_thread(upgrade, url)
     await _fill(dsn, size)
     connection = await asyncpg.connect(dsn)
     try:
-        await connection.execute(f"COMMENT ON DATABASE \"{DATABASE}\" IS '{marker}'")
+        await connection.execute(f"COMMENT ON DATABASE \"{database}\" IS '{marker}'")
     finally:
         await connection.close()
     return dsn, url
@@ -160,7 +168,7 @@ async def _step(connection: asyncpg.Connection, label: str, sql: str, *args: obj
 async def _fill(dsn: str, size: Size) -> None:
     connection = await asyncpg.connect(dsn)
     try:
-        print(f"filling {DATABASE}: {size.conversations:,} conversations, {size.messages:,} messages", flush=True)
+        print(f"filling {size.database}: {size.conversations:,} conversations, {size.messages:,} messages", flush=True)
         await connection.execute("SET maintenance_work_mem = '512MB'")
         await connection.execute("SET session_replication_role = replica")
         await connection.execute("SELECT setseed(0.42)")
@@ -243,7 +251,7 @@ async def _fill_conversations(connection: asyncpg.Connection, size: Size) -> Non
         f"""
         INSERT INTO conversations (contact_id, channel, status, priority, assignee_id, team_id, labels, subject,
                                    reply_token, is_complaint, created_at, last_message_at, first_response_at,
-                                   resolved_at, first_response_due_at, resolution_due_at)
+                                   resolved_at, first_response_due_at, resolution_due_at, tier_rank)
         SELECT contact_id, channel, status, 0,
                CASE WHEN status = 'open' AND u < 0.35 THEN NULL
                     WHEN team_id IS NULL THEN CASE WHEN status = 'open' THEN NULL ELSE 1 + floor(u * $3)::int END
@@ -256,7 +264,10 @@ async def _fill_conversations(connection: asyncpg.Connection, size: Size) -> Non
                last - interval '6 hours', last,
                CASE WHEN status = 'open' AND u < 0.5 THEN NULL ELSE last - interval '5 hours' END,
                CASE WHEN status = 'resolved' THEN last END,
-               last - interval '2 hours', last + interval '1 day'
+               last - interval '2 hours', last + interval '1 day',
+               -- As the store's trigger would stamp it (triggers are off for the fill).
+               (SELECT CASE tier WHEN 'platinum' THEN 0 WHEN 'gold' THEN 1 WHEN 'silver' THEN 2 ELSE 3 END
+                FROM contacts WHERE contacts.id = contact_id)
         FROM (
             SELECT g, 1 + floor(random() * $5)::int AS contact_id, random() AS u,
                    CASE WHEN c < 0.50 THEN 'email' WHEN c < 0.70 THEN 'sms' WHEN c < 0.85 THEN 'webchat'

@@ -1,7 +1,9 @@
 """The archive's safekeeping at scale, on PostgreSQL (a scratch database):
 
-1. sensitive fields sealed (AES-GCM, through the hub's column types) against the same fields in clear in a twin
-   table, written and read for 100,000 customers in the same run; the ratio is clear time / sealed time;
+1. sensitive fields sealed (AES-GCM, through the hub's column types: the five fields sealed together in one binary
+   column, the sensitive custom attribute inside the JSON document) against the same fields in clear in a twin
+   table (five text columns, a plain document), written and read for 100,000 customers in the same run, through
+   the same driver; the ratios are clear time / sealed time, for writes and for reads;
 2. the retention purge of 1,000,000 expired messages (chat visitors past their retention, ten messages each):
    messages purged per second.
 
@@ -39,6 +41,7 @@ from inbox.actions.purge import do_purge
 from inbox.blobs import BlobStore
 from inbox.crypto.keyring import generate_key
 from inbox.models import Contact, ContactIdentity, Conversation, Message
+from inbox.models.sensitive import SensitiveFields
 from inbox.settings import Settings, load_settings
 from inbox.store import Store
 
@@ -69,21 +72,35 @@ def source_rows(count: int) -> list[dict[str, Any]]:
     ]
 
 
+def sealed_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The values as the hub stores them: the five fields as one record, sealed by the column type."""
+    fields = SensitiveFields(**{name: row[name] for name in FIELDS})
+    return {**{key: value for key, value in row.items() if key not in FIELDS}, "sensitive_fields": fields}
+
+
 def clear_row(row: dict[str, Any]) -> dict[str, Any]:
     """The same values as they would sit in clear: text columns and a plain JSON document."""
     return {key: (str(value) if key in FIELDS else value) for key, value in row.items()}
 
 
 def _clear_type(name: str, original: Any) -> Any:
-    if name in FIELDS:
-        return Text()
     if name == "custom_attributes":
         return JSON().with_variant(JSONB(), "postgresql")
     return original
 
 
-# The twin of the customers' table: same columns, the sensitive ones as plain text, nothing sealed.
-CLEAR = table("contacts_clear", *(column(c.name, _clear_type(c.name, c.type)) for c in Contact.__table__.columns))
+# The twin of the customers' table: the same columns, but the five sensitive fields as plain text columns in place
+# of the sealed record, and nothing sealed.
+CLEAR = table(
+    "contacts_clear",
+    *(column(c.name, _clear_type(c.name, c.type)) for c in Contact.__table__.columns if c.name != "sensitive_fields"),
+    *(column(name, Text()) for name in FIELDS),
+)
+CLEAR_TWIN = [
+    "CREATE TABLE contacts_clear (LIKE contacts INCLUDING DEFAULTS INCLUDING INDEXES)",
+    "ALTER TABLE contacts_clear DROP COLUMN sensitive_fields",
+    *(f"ALTER TABLE contacts_clear ADD COLUMN {name} text" for name in FIELDS),
+]
 
 
 def required_values(model_table: Any) -> dict[str, Any]:
@@ -137,15 +154,20 @@ async def read(store: Store, columns: list[Any]) -> tuple[float, int]:
     return time.perf_counter() - started, seen
 
 
-async def sealed_against_clear(settings: Settings, dsn: str, customers: int) -> float:
+async def sealed_against_clear(settings: Settings, dsn: str, customers: int) -> tuple[float, float]:
+    """(write ratio, read ratio), each clear time / sealed time."""
     connection = await asyncpg.connect(dsn)
     # The twin has the same columns (sensitive ones as text) and the same primary key index, none of the sealing.
-    await connection.execute("CREATE TABLE contacts_clear (LIKE contacts INCLUDING DEFAULTS INCLUDING INDEXES)")
+    for statement in CLEAR_TWIN:
+        await connection.execute(statement)
     await connection.close()
     store = Store(settings)
-    rows = source_rows(customers)
-    clear_rows = [clear_row(row) for row in rows]
-    sealed_columns = [Contact.__table__.c[name] for name in ("id", *FIELDS, "custom_attributes")]
+    source = source_rows(customers)
+    rows = [sealed_row(row) for row in source]
+    clear_rows = [clear_row(row) for row in source]
+    # Both sides read the same five fields and the same document of every customer; the sealed side's five come
+    # opened and typed (dates, decimals) in one record per row.
+    sealed_columns = [Contact.__table__.c[name] for name in ("id", "sensitive_fields", "custom_attributes")]
     clear_columns = [CLEAR.c[name] for name in ("id", *FIELDS, "custom_attributes")]
     best = {"sealed_write": inf, "clear_write": inf, "sealed_read": inf, "clear_read": inf}
     try:
@@ -160,6 +182,11 @@ async def sealed_against_clear(settings: Settings, dsn: str, customers: int) -> 
             clear_read, clear_seen = await read(store, clear_columns)
             best["sealed_read"] = min(best["sealed_read"], sealed_read)
             best["clear_read"] = min(best["clear_read"], clear_read)
+        # What was timed is what was written: the sealed side opens to the source values.
+        async with store.read() as session:
+            first = (await session.execute(select(Contact).where(Contact.id == 1))).scalar_one()
+        assert {name: getattr(first, name) for name in FIELDS} == {name: source[0][name] for name in FIELDS}
+        assert first.custom_attributes == source[0]["custom_attributes"]
     finally:
         await store.dispose()
     sealed_write, clear_write = best["sealed_write"], best["clear_write"]
@@ -171,7 +198,7 @@ async def sealed_against_clear(settings: Settings, dsn: str, customers: int) -> 
             f"  {label}: sealed {customers / sealed:,.0f} rows/s ({sealed:.2f}s), "
             f"clear {customers / clear:,.0f} rows/s ({clear:.2f}s), ratio {clear / sealed:.3f}"
         )
-    return (clear_write + clear_read) / (sealed_write + sealed_read)
+    return clear_write / sealed_write, clear_read / sealed_read
 
 
 async def seed_expired_visitors(dsn: str, visitors: int, per_visitor: int) -> None:
@@ -228,7 +255,8 @@ async def seed_expired_visitors(dsn: str, visitors: int, per_visitor: int) -> No
         await connection.close()
 
 
-async def purge_messages(settings: Settings, dsn: str, messages: int) -> float:
+async def purge_messages(settings: Settings, dsn: str, messages: int) -> tuple[float, float]:
+    """(messages purged per second, rows purged per second)."""
     per_visitor = 10
     visitors = max(1, messages // per_visitor)
     started = time.perf_counter()
@@ -254,7 +282,7 @@ async def purge_messages(settings: Settings, dsn: str, messages: int) -> float:
         f"{rows / elapsed:,.0f} rows/s in all; batches of {settings.privacy.purge_batch_size} visitors"
     )
     assert purged.messages == visitors * per_visitor and again.nothing
-    return purged.messages / elapsed
+    return purged.messages / elapsed, rows / elapsed
 
 
 async def main() -> int:
@@ -267,10 +295,11 @@ async def main() -> int:
             database={"url": url, "pool_size": 4},
             privacy={"encryption_keys": generate_key(), "sensitive_attributes": ["passport_note"]},
         )
-        ratio = await sealed_against_clear(settings, dsn, args.customers)
-        rate = await purge_messages(settings, dsn, args.messages)
-    print(f"purge rate: {rate:,.0f} messages/s")
-    target("privacy_encrypted_ratio", ratio, ">=", 0.5)
+        write_ratio, read_ratio = await sealed_against_clear(settings, dsn, args.customers)
+        messages_rate, rows_rate = await purge_messages(settings, dsn, args.messages)
+    print(f"purge rate: {messages_rate:,.0f} messages/s, {rows_rate:,.0f} rows/s")
+    target("privacy_encrypted_write_ratio", write_ratio, ">=", 0.5)
+    target("privacy_encrypted_read_ratio", read_ratio, ">=", 0.5)
     return 0
 
 

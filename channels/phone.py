@@ -38,10 +38,13 @@ class PhoneChannel:
             "A written reply cannot be sent on a phone call. Call the customer back, or reply by SMS."
         )
 
-    async def place_callback_call(self, agent: AgentTarget, customer: str, language: str | None = None) -> str:
+    async def place_callback_call(
+        self, agent: AgentTarget, customer: str, language: str | None = None, *, message_id: int | None = None
+    ) -> str:
         """Ring the agent; once they answer, Twilio asks the bridge route, which dials the customer.
 
-        Returns the Call SID of the agent's leg; its events reach the status route, naming the customer.
+        Returns the Call SID of the agent's leg; its events reach the status route, naming the customer and
+        ``message_id``, the hub's log entry of the call, whose status they update.
         """
         caller_id = self._config.voice.caller_id
         if not caller_id:
@@ -52,6 +55,8 @@ class PhoneChannel:
             raise PermanentChannelError(f"The customer's number {customer!r} is not a phone number.") from exc
         lang = language or self._config.voice.default_language
         query = {"customer": customer_e164, "agent": agent.agent_id, "lang": lang}
+        if message_id is not None:
+            query["message_id"] = str(message_id)
         to = f"client:{agent.client_identity}" if agent.client_identity is not None else agent.phone_number
         try:
             call = await self._api.client().calls.create_async(

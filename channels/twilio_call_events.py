@@ -10,6 +10,12 @@ message with the same ``external_id = "voicemail:<RecordingSid>"`` and ``metadat
 which part it is. The store keeps one message per ``(channel, external_id)``: the first part to arrive creates
 and routes it; a later part is merged into it, not routed again: its non-empty ``text`` replaces an empty text
 and its metadata keys are added (values already present are kept unless they are empty).
+
+Call-backs. A call the hub placed (Twilio's ``Direction`` "outbound-api": an agent's call-back) is logged in the
+conversation the agent called from, before Twilio says anything about it. Its events name that log entry in
+their thread references, by the id the hub records once Twilio accepted the call (``call:<CallSid>:placed``)
+and by the hub's own message id when the callback URL carries it (``message:<id>``), so they land in the same
+conversation even when they arrive before the call's SID was recorded.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from collections.abc import Mapping
 
 from channels.base import ChannelName, InboundMessage, MessageKind, ThreadHints, UnparseableInput
 from channels.twilio_identity import identity_from_twilio
+from channels.twilio_status import own_reference, placed_call_id
 
 # Call statuses Twilio reports, and whether the customer went unserved (the store opens a call-back item for
 # those).
@@ -53,6 +60,14 @@ def _session(form: Mapping[str, str]) -> str:
     return "call:" + (form.get("ParentCallSid") or form.get("CallSid", ""))
 
 
+def _placed_call_references(form: Mapping[str, str], message_id: str | None) -> tuple[str, ...]:
+    """The hub's log entry of a call it placed itself; nothing for calls customers made."""
+    if not form.get("Direction", "").startswith("outbound-api"):
+        return ()
+    own = own_reference(message_id)
+    return (*([own] if own else []), placed_call_id(form.get("CallSid", "")))
+
+
 def call_event(
     form: Mapping[str, str],
     *,
@@ -63,7 +78,9 @@ def call_event(
     raw: bytes = b"",
     extra: Mapping[str, str] | None = None,
     id_suffix: str | None = None,
+    message_id: str | None = None,
 ) -> InboundMessage:
+    """One event of a call; ``message_id`` is the hub's log entry named in a call-back's callback URL."""
     call_sid = form.get("CallSid")
     if not call_sid:
         raise UnparseableInput("not a Twilio voice callback: CallSid is missing")
@@ -77,7 +94,7 @@ def call_event(
         sender=identity_from_twilio(customer, region),
         recipient=form.get("Called") or form.get("To") or None,
         text=text,
-        thread=ThreadHints(session_key=_session(form)),
+        thread=ThreadHints(references=_placed_call_references(form, message_id), session_key=_session(form)),
         raw=raw,
         kind=MessageKind.CALL_EVENT,
         is_automatic=True,
@@ -109,6 +126,7 @@ def call_status_event(
         region=region,
         raw=raw,
         extra=extra,
+        message_id=query.get("message_id"),
     )
 
 

@@ -1,6 +1,7 @@
 """Webhook routes Twilio calls after the fact: call status, voicemail recording, voicemail transcription.
 
-They only report; the TwiML they answer is empty.
+They only report; the TwiML they answer is empty. A call-back's status URL names the hub's log entry of the call
+(``message_id``): its status also moves that entry, as a message status callback moves a sent SMS.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from starlette.routing import Route
 from channels.base import ChannelName, InboundSink
 from channels.twilio_call_events import call_event, call_status_event, customer_number, voicemail_part
 from channels.twilio_config import ROUTE_PREFIX, TwilioConfig
+from channels.twilio_status import delivery_update_from_call_status
 from channels.twilio_webhook import EMPTY_TWIML, SignedForm, signed_endpoint, twiml
 
 
@@ -19,6 +21,8 @@ def voice_callback_routes(config: TwilioConfig, sink: InboundSink) -> list[Route
 
     async def status(form: SignedForm) -> Response:
         await sink.ingest(call_status_event(form.fields, form.query, region, form.raw))
+        if form.query.get("message_id"):
+            await sink.delivery_update(delivery_update_from_call_status(form.fields, form.query["message_id"]))
         return twiml(EMPTY_TWIML)
 
     async def recording(form: SignedForm) -> Response:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import inspect, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inbox.crypto.sealed_record import SealedRecord
 from inbox.models import Attachment, Base, Contact, ContactIdentity, Conversation, Event, Message, RawPayload
 
 # Tables gathered explicitly; every other table with a contact_id column is gathered generically.
@@ -33,7 +34,15 @@ def plain(value: Any) -> Any:
 
 
 def as_dict(row: Base) -> dict[str, Any]:
-    return {column.key: plain(getattr(row, column.key)) for column in inspect(row).mapper.column_attrs}
+    values: dict[str, Any] = {}
+    for column in inspect(row).mapper.column_attrs:
+        value, kind = getattr(row, column.key), column.columns[0].type
+        if isinstance(kind, SealedRecord):
+            # Values sealed together are the customer's fields one by one.
+            values.update({name: plain(item) for name, item in kind.values_of(value).items()})
+        else:
+            values[column.key] = plain(value)
+    return values
 
 
 @dataclass

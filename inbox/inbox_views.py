@@ -1,6 +1,7 @@
 """The agents' inbox: views (Mine, Unassigned, My teams, All), filters, counts, in the order work is served.
 
-Read-only. Order follows the router: higher tiers first, then who has waited longest.
+Read-only. Order follows the router: higher tiers first, then who has waited longest. The customer's tier is
+carried on the conversation (``Conversation.tier_rank``) so that the serving order is an index's order.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, String, Subquery, and_, case, cast, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, String, Subquery, and_, cast, func, or_, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox.access import Viewer
-from inbox.models import Agent, Contact, Conversation, Team, utcnow
+from inbox.models import Agent, Contact, Conversation, ConversationStatus, Team, utcnow
 from inbox.query_plans import plan_for_these_values
 from inbox.view_reach import View as View
 from inbox.view_reach import view_reach
@@ -73,7 +74,7 @@ def _filter_clauses(filters: Filters) -> list[ColumnElement[bool]]:
     if filters.status:
         clauses.append(Conversation.status == filters.status)
     if filters.tier:
-        clauses.append(Conversation.contact_id.in_(select(Contact.id).where(Contact.tier == filters.tier)))
+        clauses.append(_tier_clause(filters.tier))
     if filters.team_id is not None:
         clauses.append(Conversation.team_id == filters.team_id)
     if filters.label:
@@ -140,43 +141,39 @@ async def _capped_count(session: AsyncSession, viewer: Viewer, view: View, filte
     return int((await session.execute(select(func.count()).select_from(capped))).scalar_one())
 
 
-def _ranked_by_hash() -> ColumnElement[int]:
-    """The serving rank of the customer's tier, without visiting each customer's row: the ids of the upper
-    tiers' customers are read once from ``ix_contacts_tier`` and probed by hash against the ``contact_id`` the
-    queue index carries. Any tier other than the upper three is served as bronze."""
-    whens = [
-        (Conversation.contact_id.in_(select(Contact.id).where(Contact.tier == tier)), rank)
-        for rank, tier in enumerate(TIER_ORDER[:-1])
-    ]
-    return case(*whens, else_=len(TIER_ORDER) - 1)
+def tier_rank(tier: str) -> int:
+    """The rank ``Conversation.tier_rank`` holds for a customer of this tier (the store's triggers write it)."""
+    return TIER_ORDER.index(tier) if tier in TIER_ORDER else len(TIER_ORDER) - 1
 
 
-def _ranked_by_join() -> ColumnElement[int]:
-    return case({tier: rank for rank, tier in enumerate(TIER_ORDER)}, value=Contact.tier, else_=len(TIER_ORDER) - 1)
+def _tier_clause(tier: str) -> ColumnElement[bool]:
+    rank = Conversation.tier_rank == tier_rank(tier)
+    if tier in TIER_ORDER:
+        return rank
+    # A tier the inbox does not rank shares bronze's rank: only its customers' own tier tells it apart.
+    return and_(rank, Conversation.contact_id.in_(select(Contact.id).where(Contact.tier == tier)))
 
 
-async def _page(
-    session: AsyncSession, viewer: Viewer, view: View, filters: Filters, *, limit: int, offset: int
-) -> Subquery:
+def _page(viewer: Viewer, view: View, filters: Filters, *, limit: int, offset: int) -> Subquery:
     """The ids on one page, in serving order: higher tiers first, then the longest wait.
 
-    Tier lives on the customer, so no index on conversations holds the serving order: every conversation in the
-    view is ranked, then the page is cut. A small view (a thousand or fewer, known from the index alone) looks up
-    each customer; a large one reads the upper tiers' customer ids once instead of one lookup per conversation.
+    The order is held by the serving indexes (status, tier rank, wait), so a page is a walk that stops when it has
+    enough. Without a status filter the statuses are walked side by side and merged, each in its own index range,
+    rather than every conversation of the view being ranked before the page is cut.
     """
-    query = select(Conversation.id.label("id"))
-    if filters.tier:
-        # One tier only: nothing to rank by.
-        rank = literal(0).label("tier_rank")
-    elif await _capped_count(session, viewer, view, filters) <= COUNT_CAP:
-        rank = _ranked_by_join().label("tier_rank")
-        query = query.join(Contact, Contact.id == Conversation.contact_id)
+    reach = view_reach(viewer, view)
+    clauses = _filter_clauses(filters)
+    columns = (Conversation.id, Conversation.tier_rank, Conversation.last_message_at)
+    if filters.status:
+        statuses: list[ColumnElement[bool]] = [true()]
     else:
-        rank = _ranked_by_hash().label("tier_rank")
+        # Every write path sets one of these (``actions.status`` refuses any other), so together they are all.
+        statuses = [Conversation.status == status.value for status in ConversationStatus]
+    branches = [select(*columns).where(reach, status, *clauses) for status in statuses]
+    walked = (branches[0] if len(branches) == 1 else union_all(*branches)).subquery()
     return (
-        query.add_columns(rank)
-        .where(view_reach(viewer, view), *_filter_clauses(filters))
-        .order_by(rank, Conversation.last_message_at, Conversation.id)
+        select(walked.c.id, walked.c.tier_rank)
+        .order_by(walked.c.tier_rank, walked.c.last_message_at, walked.c.id)
         .limit(limit)
         .offset(offset)
         .subquery()
@@ -189,7 +186,7 @@ async def inbox_rows(
     if view not in views_for(viewer):
         return []
     await plan_for_these_values(session)
-    page = await _page(session, viewer, view, filters, limit=limit, offset=offset)
+    page = _page(viewer, view, filters, limit=limit, offset=offset)
     query = (
         select(Conversation, Contact.name, Contact.tier, Agent.name, Team.name)
         .join(page, page.c.id == Conversation.id)

@@ -18,7 +18,7 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy import ColumnElement, Select, and_, exists, func, literal_column, or_, select, text, true, union
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.orm import QueryableAttribute, aliased
 
 from inbox.access import ROLE_AGENT, Viewer, conversation_scope
 from inbox.models import Contact, ContactIdentity, Conversation, Message
@@ -31,6 +31,8 @@ PER_PAGE = 20
 CUSTOMER_LIMIT = 10
 # Queries of only one- or two-character terms read this many of the latest messages, no more.
 SHORT_QUERY_WINDOW = 20_000
+# Other queries read this many of the latest messages one by one before turning to the index (see _candidate_rows).
+RECENT_WINDOW = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,45 +91,78 @@ def _substring(column: QueryableAttribute[Any], term: str) -> ColumnElement[bool
     return column.ilike(_like(term), escape="\\")
 
 
-def _message_match(dialect: str, query: Query) -> list[ColumnElement[bool]]:
+def _message_match(dialect: str, query: Query, source: type[Message]) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = []
     indexed = query.indexed_terms
     if dialect == "sqlite" and indexed:
-        clauses.append(Message.id.in_(_fts_rowids("search_messages", indexed)))
+        clauses.append(source.id.in_(_fts_rowids("search_messages", indexed)))
         pending = query.short_terms
     else:
         pending = query.terms
-    clauses.extend(or_(_substring(Message.text, t), _substring(Message.subject, t)) for t in pending)
+    clauses.extend(or_(_substring(source.text, t), _substring(source.subject, t)) for t in pending)
     if not indexed:
         latest = select(func.max(Message.id)).scalar_subquery()
-        clauses.append(Message.id > latest - SHORT_QUERY_WINDOW)
+        clauses.append(source.id > latest - SHORT_QUERY_WINDOW)
     return clauses
 
 
 def _message_candidates(
-    dialect: str, viewer: Viewer, query: Query
+    dialect: str, viewer: Viewer, query: Query, source: type[Message], limit: int
 ) -> Select[Any, Any, Any, Any, Any, Any, Any, Any, Any]:
     return (
         select(
-            Message.id,
-            Message.conversation_id,
-            Message.subject,
-            Message.text,
-            Message.channel,
-            Message.direction,
-            Message.created_at,
+            source.id,
+            source.conversation_id,
+            source.subject,
+            source.text,
+            source.channel,
+            source.direction,
+            source.created_at,
             Conversation.contact_id,
             Contact.name,
         )
-        .join(Conversation, Conversation.id == Message.conversation_id)
+        .join(Conversation, Conversation.id == source.conversation_id)
         .join(Contact, Contact.id == Conversation.contact_id)
-        .where(_within_reach(viewer), Contact.erased_at.is_(None), *_message_match(dialect, query))
-        .order_by(Message.id.desc())
-        .limit(CANDIDATES + 1)
+        .where(_within_reach(viewer, source), Contact.erased_at.is_(None), *_message_match(dialect, query, source))
+        .order_by(source.id.desc())
+        .limit(limit)
     )
 
 
-def _within_reach(viewer: Viewer) -> ColumnElement[bool]:
+def _messages_from(floor: int) -> type[Message]:
+    """The messages from ``floor`` on, newest first, as a source the match is checked on row by row. The LIMIT
+    keeps the planner from reaching for the index instead; it is wide enough never to cut the range (which holds
+    ``RECENT_WINDOW`` messages, and at most a few more that arrived since the floor was read)."""
+    latest = select(Message).where(Message.id >= floor).order_by(Message.id.desc()).limit(2 * RECENT_WINDOW).subquery()
+    return aliased(Message, latest, name="latest_messages")
+
+
+async def _candidate_rows(session: AsyncSession, viewer: Viewer, query: Query) -> list[Any]:
+    """The newest ``CANDIDATES + 1`` visible matches, looked for in two steps that together read them all.
+
+    The latest ``RECENT_WINDOW`` messages come first, read newest first and checked one by one: a common word
+    fills the candidates there, from a few thousand rows, where the index would list hundreds of thousands of
+    matches only to keep the newest two hundred. Only when the window holds too few (a rare word, or a reach
+    that is a small share of the traffic) does the index search the older messages, for the rest."""
+    dialect = dialect_name(session)
+    wanted = CANDIDATES + 1
+    if not query.indexed_terms:
+        # Short terms only: the match itself is bounded to the latest messages.
+        return list((await session.execute(_message_candidates(dialect, viewer, query, Message, wanted))).all())
+    oldest_recent = select(Message.id).order_by(Message.id.desc()).offset(RECENT_WINDOW - 1).limit(1)
+    floor = (await session.execute(oldest_recent)).scalar_one_or_none()
+    if floor is None:
+        # A store smaller than the window: one step reads it all.
+        return list((await session.execute(_message_candidates(dialect, viewer, query, Message, wanted))).all())
+    recent = _message_candidates(dialect, viewer, query, _messages_from(floor), wanted)
+    rows = list((await session.execute(recent)).all())
+    if len(rows) < wanted:
+        older = _message_candidates(dialect, viewer, query, Message, wanted - len(rows)).where(Message.id < floor)
+        rows.extend((await session.execute(older)).all())
+    return rows
+
+
+def _within_reach(viewer: Viewer, source: type[Message]) -> ColumnElement[bool]:
     """An agent's reach (what they hold and their teams' waiting work) is a small, fixed share of the archive:
     the search starts from those conversations, read once, so that a common word is not checked against every
     message out of reach, and a rare one costs no more. Supervisors and admins reach whole teams' archives;
@@ -135,14 +170,14 @@ def _within_reach(viewer: Viewer) -> ColumnElement[bool]:
     if viewer.role != ROLE_AGENT:
         return conversation_scope(viewer)
     reachable = select(Conversation.id).where(conversation_scope(viewer)).cte("reachable").prefix_with("MATERIALIZED")
-    return Message.conversation_id.in_(select(reachable.c.id))
+    return source.conversation_id.in_(select(reachable.c.id))
 
 
 async def search_messages(session: AsyncSession, viewer: Viewer, query: Query) -> tuple[list[MessageHit], bool]:
     """Visible matches, best first, and whether more matched than were ranked."""
     if not viewer.reads_conversations or not query.terms:
         return [], False
-    rows = (await session.execute(_message_candidates(dialect_name(session), viewer, query))).all()
+    rows = await _candidate_rows(session, viewer, query)
     truncated = len(rows) > CANDIDATES
     hits = [
         MessageHit(

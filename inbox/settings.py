@@ -19,6 +19,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from inbox.routing_settings import RoutingSection
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_FILE_VARIABLE = "HUB_SETTINGS_FILE"
 SECRET_KEYS = frozenset(
@@ -454,6 +456,7 @@ class Settings(BaseSettings):
     satisfaction: SatisfactionSection = SatisfactionSection()
     webhooks: WebhooksSection = WebhooksSection()
     campaigns: CampaignsSection = CampaignsSection()
+    routing: RoutingSection = RoutingSection()
 
     @classmethod
     def settings_customise_sources(

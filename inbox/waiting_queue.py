@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from inbox.models import Contact, Conversation, ConversationStatus, Message
+from inbox.offer_queries import asked_during_wait
 from inbox.queries import live_contact
 from router import Boosts, PriorityOffsets, RelationshipClass, Tier, WorkItem, priority_key
 
@@ -88,9 +89,10 @@ _COLUMNS = (
 )
 
 
-def _item(row: Any, last_agent_id: int | None) -> WorkItem:
+def _item(row: Any, last_agent_id: int | None, asked: frozenset[int] = frozenset()) -> WorkItem:
     """The same item ``routing_snapshots.work_item`` makes, from the few columns the claim reads: loading
-    whole rows (sealed customer fields included) would cost more than the decision."""
+    whole rows (sealed customer fields included) would cost more than the decision. ``asked`` are the agents
+    already offered it during this wait: the router passes over them."""
     return WorkItem(
         conversation_id=row.id,
         channel=row.channel,
@@ -105,6 +107,7 @@ def _item(row: Any, last_agent_id: int | None) -> WorkItem:
         last_agent_id=last_agent_id,
         team_id=row.team_id,
         language=row.language,
+        declined_by=asked,
     )
 
 
@@ -131,8 +134,14 @@ async def claim_waiting(
     if skip:
         query = query.where(Conversation.id.not_in(list(skip)))
     rows = (await session.execute(query)).all()
-    last_agents = await _last_agents(session, [row.id for row in rows]) if rows else {}
-    return in_priority_order([_item(row, last_agents.get(row.id)) for row in rows], offsets)
+    if not rows:
+        return []
+    ids = [row.id for row in rows]
+    last_agents = await _last_agents(session, ids)
+    asked = await asked_during_wait(session, ids)
+    return in_priority_order(
+        [_item(row, last_agents.get(row.id), asked.get(row.id, frozenset())) for row in rows], offsets
+    )
 
 
 async def waiting_among(
@@ -154,12 +163,14 @@ async def waiting_among(
     rows = (await session.execute(query)).all()
     if not rows:
         return []
-    last_agents = await _last_agents(session, [row.id for row in rows])
+    ids = [row.id for row in rows]
+    last_agents = await _last_agents(session, ids)
+    asked = await asked_during_wait(session, ids)
     items = []
     for row in rows:
         # A conversation left on a merged-away record is routed for the customer it now belongs to.
         source = row if row.merged_into_id is None else _merged_view(row, await live_contact(session, row.contact_id))
-        items.append(_item(source, last_agents.get(row.id)))
+        items.append(_item(source, last_agents.get(row.id), asked.get(row.id, frozenset())))
     return in_priority_order(items, offsets)
 
 

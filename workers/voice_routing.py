@@ -6,9 +6,17 @@ job uses. Only agents with a voice identity (a number or a Twilio Client name) c
 left out before the router sees the list; an owner without a phone then does not hold a call for their
 preference window. Nothing is written here: the call's own events are logged by the routes, and nobody is
 assigned until an agent actually answers.
+
+A live call is offered the way the line itself offers it, not through ``routing_offers``: the ringing ``<Dial>``
+is the offer, its ring time ([twilio] voice_agent_ring_seconds) the accept timeout, and an agent who lets it
+ring out, rejects it or is busy has declined it. The dial's outcome is logged on the call (``dial-<status>``
+naming the agent), so every later search for an agent during the same call passes over those agents, as the
+router passes over whoever declined a queued offer; the caller keeps their place in the hold queue meanwhile.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from channels.base import ChannelName, IdentityKind
 from channels.twilio_voice_agents import AgentRequest, AgentTarget
 from inbox import queries
-from inbox.models import Agent, Contact, Team, utcnow
+from inbox.models import Agent, Contact, Message, Team, utcnow
 from inbox.routing_snapshots import agent_snapshots, work_item_for_call
 from inbox.store import Store
 from router import RouterPolicy, decide
@@ -53,6 +61,23 @@ async def _team_id(session: AsyncSession, name: str | None) -> int | None:
     return (await session.execute(select(Team.id).where(Team.name == name))).scalar_one_or_none()
 
 
+async def agents_who_missed(session: AsyncSession, conversation_id: int, call_sid: str) -> frozenset[int]:
+    """The agents this call already rang without being answered: the dial outcomes logged on the call."""
+    rows = await session.execute(
+        select(Message.details).where(
+            Message.conversation_id == conversation_id,
+            Message.channel == ChannelName.PHONE.value,
+            Message.external_id.like(f"call:{call_sid}:dial:%"),
+        )
+    )
+    missed: set[int] = set()
+    for details in rows.scalars():
+        agent = str((details or {}).get("agent") or "")
+        if details.get("missed") == "true" and agent.isdigit():
+            missed.add(int(agent))
+    return frozenset(missed)
+
+
 class VoiceRouting:
     """``find_agent`` and ``caller_language`` for ``channels.twilio_routes.twilio_routes``."""
 
@@ -72,7 +97,10 @@ class VoiceRouting:
             )
             team_id = await _team_id(session, request.team)
             agents = [agent for agent in await agent_snapshots(session) if agent.agent_id in reachable]
-        item = work_item_for_call(conversation, contact, team_id, now)
+            missed = (
+                await agents_who_missed(session, conversation.id, request.call_sid) if conversation else frozenset()
+            )
+        item = replace(work_item_for_call(conversation, contact, team_id, now), declined_by=missed)
         decision = decide(item, agents, now.timestamp(), self._policy)
         if decision.agent_id is None:
             return None

@@ -20,7 +20,7 @@ def channel_routes(
     routes: list[BaseRoute] = []
     twilio = twilio_config(settings)
     if twilio is not None:
-        voice = VoiceRouting(store, policy)
+        voice = VoiceRouting(store, policy or settings.routing.policy())
         routes.extend(twilio_routes(twilio, sink, find_agent=voice.find_agent, caller_language=voice.caller_language))
     routes.extend(build_webchat_routes(settings, sink, store))
     return routes

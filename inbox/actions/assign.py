@@ -5,6 +5,8 @@ Many decisions are applied in one transaction with a fixed number of statements:
 (PostgreSQL; SQLite has one writer at a time) and their loads read under the lock, then the conversations that
 still wait are locked, each decision is checked against the agent's load as it stands with the earlier ones
 counted, and the claims, the agents' idle clocks and one "routing.decision" event per decision are written.
+A claim on a synchronous channel (a call-back, a chat) becomes an offer the agent accepts or declines; the
+conversation is held by them meanwhile, which reserves their capacity (see ``inbox.actions.offer``).
 Locks are taken agents first, then conversations, each in id order, as every other claim takes them.
 """
 
@@ -18,18 +20,24 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inbox.actions.offer import open_offers_for_claims
 from inbox.models import Agent, Conversation, ConversationStatus, Event, utcnow
 from inbox.routing_plan import Proposal
 from inbox.routing_snapshots import HELD_STATUSES
 from inbox.store import Store
 from inbox.webhook_events import CONVERSATION_ASSIGNED, enqueue_webhook_events
+from router import RouterPolicy
 
 
 @dataclass(slots=True)
 class AppliedRouting:
+    # Conversations now held by their chosen agent, offers included.
     assigned: set[int] = field(default_factory=set)
-    # Conversations whose chosen agent filled up between the decision and the claim: worth deciding again.
+    # Conversations whose chosen agent filled up between the decision and the claim, or had already been asked
+    # during this wait: worth deciding again.
     bumped: list[int] = field(default_factory=list)
+    # Conversation → offer, for those placed on a synchronous channel: the agent has yet to accept.
+    offered: dict[int, int] = field(default_factory=dict)
 
 
 async def _lock_agents(session: AsyncSession, agent_ids: list[int], dialect: str) -> dict[int, dict[str, int]]:
@@ -98,14 +106,17 @@ def _claims(
     return by_agent, verdicts, bumped
 
 
-async def do_apply_routings(store: Store, proposals: Sequence[Proposal]) -> AppliedRouting:
+async def do_apply_routings(
+    store: Store, proposals: Sequence[Proposal], *, policy: RouterPolicy | None = None
+) -> AppliedRouting:
     """Assign each proposal whose agent is set, whose conversation is still open and unassigned, and that —
     checked under the agent's lock against what they hold now and the proposals before it — still fits the
-    agent's capacity. Every proposal's explanation is recorded, so supervisors see why a conversation went
-    where it did, or why it still waits."""
+    agent's capacity; on the policy's synchronous channels the assignment is an offer. Every proposal's
+    explanation is recorded, so supervisors see why a conversation went where it did, or why it still waits."""
     outcome = AppliedRouting()
     if not proposals:
         return outcome
+    policy = policy or RouterPolicy()
     at = utcnow()
     async with store.write() as session:
         agent_ids = sorted({p.agent_id for p in proposals if p.agent_id is not None and p.capacity is not None})
@@ -128,6 +139,21 @@ async def do_apply_routings(store: Store, proposals: Sequence[Proposal]) -> Appl
                 .execution_options(synchronize_session=False)
             )
             outcome.assigned.update(result.scalars().all())
+        synchronous = {p.conversation_id for p in proposals if policy.is_synchronous(p.channel)}
+        offers = await open_offers_for_claims(
+            session,
+            [
+                (conversation_id, agent_id)
+                for agent_id, conversation_ids in by_agent.items()
+                for conversation_id in conversation_ids
+                if conversation_id in outcome.assigned and conversation_id in synchronous
+            ],
+            timeout_seconds=policy.offer_timeout_seconds,
+            at=at,
+        )
+        outcome.assigned -= set(offers.handed_back)
+        outcome.bumped.extend(offers.handed_back)
+        outcome.offered = offers.offer_ids
         if by_agent:
             await session.execute(
                 update(Agent)
@@ -135,6 +161,7 @@ async def do_apply_routings(store: Store, proposals: Sequence[Proposal]) -> Appl
                 .values(idle_since=at)
                 .execution_options(synchronize_session=False)
             )
+        # Subscribers hear of an offered conversation once it is accepted (``do_accept_offer``).
         await enqueue_webhook_events(
             session,
             CONVERSATION_ASSIGNED,
@@ -142,9 +169,10 @@ async def do_apply_routings(store: Store, proposals: Sequence[Proposal]) -> Appl
                 {"conversation_id": conversation_id, "assignee_id": agent_id, "previous_assignee_id": None}
                 for agent_id, conversation_ids in by_agent.items()
                 for conversation_id in conversation_ids
-                if conversation_id in outcome.assigned
+                if conversation_id in outcome.assigned and conversation_id not in outcome.offered
             ],
         )
+        expires_at = offers.expires_at.isoformat()
         await session.execute(
             insert(Event),
             [
@@ -153,14 +181,25 @@ async def do_apply_routings(store: Store, proposals: Sequence[Proposal]) -> Appl
                     "actor_agent_id": None,
                     "contact_id": None,
                     "conversation_id": proposal.conversation_id,
-                    "data": {
-                        "agent_id": proposal.agent_id if assigned else None,
-                        "assigned": assigned and proposal.conversation_id in outcome.assigned,
-                        "explanation": explanation,
-                    },
+                    "data": _decision_data(proposal, assigned, explanation, outcome, expires_at),
                     "created_at": at,
                 }
                 for proposal, assigned, explanation in verdicts
             ],
         )
     return outcome
+
+
+def _decision_data(
+    proposal: Proposal, assigned: bool, explanation: dict[str, Any], outcome: AppliedRouting, expires_at: str
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "agent_id": proposal.agent_id if assigned else None,
+        "assigned": assigned and proposal.conversation_id in outcome.assigned,
+        "explanation": explanation,
+    }
+    offer_id = outcome.offered.get(proposal.conversation_id)
+    if offer_id is not None and data["assigned"]:
+        # The offered agent's screen rings with it (see ``inbox.realtime.changes``).
+        data.update(offer_id=offer_id, expires_at=expires_at)
+    return data

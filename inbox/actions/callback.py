@@ -2,6 +2,11 @@
 
 The call itself is placed by a job (Twilio rings the agent, then bridges the customer), so the agent's click
 returns at once and a crash between the click and Twilio's answer loses nothing.
+
+The log entry's external id is ``message:<id>`` until Twilio accepted the call, then the call's own id: the
+call's status callbacks name the entry both ways, so they find it whichever arrives first. Placing the call
+closes the conversation's call-back item (the label a missed call put there); a call-back that rings nobody
+reports itself as missed, which puts the label back.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from dataclasses import dataclass
 
 from channels.base import ChannelName, IdentityKind, MessageKind
 from inbox import audit, outbox, queries
+from inbox.actions.delivery import STATUS_RANK
 from inbox.inbound_effects import CALLBACK_LABEL
 from inbox.models import Agent, Conversation, Direction, Message, utcnow
 from inbox.reply_channel import reachable
@@ -62,6 +68,7 @@ async def do_request_callback(store: Store, *, conversation_id: int, agent_id: i
         )
         session.add(message)
         await session.flush()
+        message.external_id = f"message:{message.id}"
         conversation.last_message_at = now
         audit.record(
             session,
@@ -75,19 +82,25 @@ async def do_request_callback(store: Store, *, conversation_id: int, agent_id: i
         return CallbackOutcome(message.id, number)
 
 
-async def do_callback_placed(store: Store, message_id: int, call_sid: str) -> None:
-    """Twilio accepted the call: keep its id, and the conversation no longer waits for a call-back."""
+async def do_callback_placed(store: Store, message_id: int, call_sid: str, external_id: str) -> None:
+    """Twilio accepted the call: keep its id, and the conversation no longer waits for a call-back.
+
+    ``external_id`` is the phone channel's id for a call it placed, the one the call's callbacks name."""
     async with store.write() as session:
         message = await session.get(Message, message_id)
         if message is None:
             return
-        message.external_id = f"call:{call_sid}:placed"
-        message.delivery_status = "sent"
+        message.external_id = external_id
         message.sent_at = utcnow()
-        message.failure_reason = None
+        # A status callback that came first ("failed", "completed") is not undone.
+        if STATUS_RANK.get(message.delivery_status, 0) <= STATUS_RANK["sent"]:
+            message.delivery_status = "sent"
+            message.failure_reason = None
         message.details = {**message.details, "call_sid": call_sid, "event": "callback-placed"}
         conversation = await session.get(Conversation, message.conversation_id)
-        if conversation is not None and CALLBACK_LABEL in (conversation.labels or []):
+        # A call that already reported it rang nobody leaves the customer waiting: the item stays open.
+        rang_nobody = message.delivery_status == "failed"
+        if conversation is not None and not rang_nobody and CALLBACK_LABEL in (conversation.labels or []):
             conversation.labels = [label for label in conversation.labels if label != CALLBACK_LABEL]
         audit.record(
             session,

@@ -127,11 +127,7 @@ async def _erase_rows(
             preferred_channel=None,
             consent={},
             custom_attributes={},
-            id_document_number=None,
-            date_of_birth=None,
-            income=None,
-            health_notes=None,
-            family_details=None,
+            sensitive_fields=None,
             last_inbound_channel=None,
             erased_at=utcnow(),
         )

@@ -83,7 +83,7 @@ def _reseal_row(keyring: Keyring, sealed: SealedTable, row: dict[str, Any], name
     for name, purpose in sealed.sealed.items():
         token = row[name]
         if token is not None and not keyring.is_current(token):
-            row[name] = keyring.encrypt(keyring.decrypt(token, purpose), purpose)
+            row[name] = keyring.reseal(token, purpose)
             changed += 1
     for name in sealed.documents:
         document = dict(row[name] or {})

@@ -18,13 +18,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox import audit, outbox
-from inbox.models import Agent, Conversation, ConversationStatus, OfferStatus, RoutingOffer, utcnow
+from inbox.models import (
+    Agent,
+    Conversation,
+    ConversationStatus,
+    OfferStatus,
+    OutboxJob,
+    OutboxStatus,
+    RoutingOffer,
+    utcnow,
+)
 from inbox.routing_snapshots import HELD_STATUSES, agent_snapshots
 from inbox.store import Store
+from inbox.upsert import insert_ignoring_conflict
+from inbox.webhook_events import CONVERSATION_ASSIGNED, enqueue_webhook_events
 
 EXPIRY_JOB = "offer_expiry"
 
@@ -140,15 +151,27 @@ async def do_offer(
         return Offer(offer_id, conversation_id, agent_id, expires_at)
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimedOffers:
+    """What ``open_offers_for_claims`` made of a router's claims: the offer opened for each conversation, and
+    the conversations handed back to the queue instead (their agent had already been asked during this wait)."""
+
+    offer_ids: dict[int, int]
+    handed_back: list[int]
+    expires_at: datetime
+
+
 async def open_offers_for_claims(
     session: AsyncSession, claims: Sequence[tuple[int, int]], *, timeout_seconds: float, at: datetime
-) -> list[int]:
+) -> ClaimedOffers:
     """Turn assignments a router has just claimed in the caller's transaction into offers: ``claims`` are
-    (conversation, agent) pairs on synchronous channels. Each gets an open offer and its expiry job. A claim
-    that would put a conversation to an agent who already refused it during this wait is undone (the
-    conversation waits on) rather than offered; returns the conversations so handed back."""
+    (conversation, agent) pairs on synchronous channels, whose conversations are locked by the caller (or it
+    is SQLite's one writer). Each gets an open offer and its expiry job, a handful of statements for the whole
+    batch. A claim that would put a conversation to an agent already asked during this wait is undone (the
+    conversation waits on) rather than offered: the store keeps one offer per agent and wait."""
+    expires_at = at + timedelta(seconds=timeout_seconds)
     if not claims:
-        return []
+        return ClaimedOffers({}, [], expires_at)
     ids = sorted({conversation_id for conversation_id, _ in claims})
     rows = await session.execute(select(Conversation.id, Conversation.last_message_at).where(Conversation.id.in_(ids)))
     waiting_since: dict[int, datetime] = {conversation_id: since for conversation_id, since in rows.all()}
@@ -170,12 +193,52 @@ async def open_offers_for_claims(
             .values(assignee_id=None)
             .execution_options(synchronize_session=False)
         )
-    expires_at = at + timedelta(seconds=timeout_seconds)
-    for conversation_id, agent_id in claims:
-        if (conversation_id, agent_id) in refused or conversation_id not in waiting_since:
-            continue
-        await _open(session, conversation_id, agent_id, waiting_since[conversation_id], at, expires_at)
-    return [conversation_id for conversation_id, _ in handed_back]
+    offered = [
+        (conversation_id, agent_id)
+        for conversation_id, agent_id in claims
+        if (conversation_id, agent_id) not in refused and conversation_id in waiting_since
+    ]
+    if not offered:
+        return ClaimedOffers({}, [conversation_id for conversation_id, _ in handed_back], expires_at)
+    # An offer left open on a conversation that was moved by hand and came back to the queue is over: it would
+    # otherwise hold the one open offer a conversation may have.
+    await session.execute(
+        update(RoutingOffer)
+        .where(RoutingOffer.open_conversation_id.in_([conversation_id for conversation_id, _ in offered]))
+        .values(status=OfferStatus.WITHDRAWN.value, open_conversation_id=None, answered_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    created = await session.execute(
+        insert(RoutingOffer).returning(RoutingOffer.id, RoutingOffer.conversation_id),
+        [
+            {
+                "conversation_id": conversation_id,
+                "agent_id": agent_id,
+                "waiting_since": waiting_since[conversation_id],
+                "status": OfferStatus.OPEN.value,
+                "open_conversation_id": conversation_id,
+                "offered_at": at,
+                "expires_at": expires_at,
+            }
+            for conversation_id, agent_id in offered
+        ],
+    )
+    offer_ids = {conversation_id: offer_id for offer_id, conversation_id in created.all()}
+    jobs = [
+        {
+            "job": EXPIRY_JOB,
+            "key": f"{EXPIRY_JOB}:{offer_id}",
+            "payload": {"offer_id": offer_id},
+            "status": OutboxStatus.PENDING.value,
+            "attempts": 0,
+            "run_after": expires_at,
+            "created_at": at,
+        }
+        for offer_id in sorted(offer_ids.values())
+    ]
+    await insert_ignoring_conflict(session, OutboxJob, jobs, ["key"])
+    session.info["queued_jobs"] = True
+    return ClaimedOffers(offer_ids, [conversation_id for conversation_id, _ in handed_back], expires_at)
 
 
 async def _locked_offer(session: AsyncSession, offer_id: int, dialect: str) -> RoutingOffer | None:
@@ -207,8 +270,9 @@ async def _close(session: AsyncSession, offer: RoutingOffer, status: OfferStatus
 
 
 async def do_accept_offer(store: Store, *, offer_id: int, agent_id: int, now: datetime | None = None) -> Offer:
-    """The agent takes the call or chat. Refused when the offer is someone else's, already answered, or has run
-    out (an offer accepted a moment too late is expired here rather than left for the job)."""
+    """The agent takes the call or chat. Refused when the offer is someone else's, already answered, has run
+    out (an offer accepted a moment too late is expired here rather than left for the job), or its
+    conversation was closed or moved meanwhile (the offer is then withdrawn)."""
     at = now or utcnow()
     async with store.write() as session:
         offer = await _locked_offer(session, offer_id, store.dialect)
@@ -216,9 +280,20 @@ async def do_accept_offer(store: Store, *, offer_id: int, agent_id: int, now: da
             raise OfferRefused(f"offer {offer_id} is not open to agent {agent_id}")
         if offer.status != OfferStatus.OPEN.value:
             raise OfferRefused(f"offer {offer_id} is already {offer.status}")
-        # A late answer expires the offer here, committed before refusing, so the call goes back to the queue
-        # now rather than when the job runs.
-        status = OfferStatus.EXPIRED if at >= offer.expires_at else OfferStatus.ACCEPTED
+        conversation = await _locked_conversation(session, offer.conversation_id, store.dialect)
+        held = (
+            conversation is not None
+            and conversation.status == ConversationStatus.OPEN.value
+            and conversation.assignee_id == agent_id
+        )
+        # A late or moot answer closes the offer here, committed before refusing, so a late one goes back to the
+        # queue now rather than when the job runs.
+        if not held:
+            status = OfferStatus.WITHDRAWN
+        elif at >= offer.expires_at:
+            status = OfferStatus.EXPIRED
+        else:
+            status = OfferStatus.ACCEPTED
         await _close(session, offer, status, at)
         audit.record(
             session,
@@ -228,9 +303,18 @@ async def do_accept_offer(store: Store, *, offer_id: int, agent_id: int, now: da
             agent_id=agent_id,
             offer_id=offer_id,
         )
+        if status is OfferStatus.ACCEPTED:
+            # Subscribers hear of the assignment when it is final, not while the agent is still being asked.
+            await enqueue_webhook_events(
+                session,
+                CONVERSATION_ASSIGNED,
+                [{"conversation_id": offer.conversation_id, "assignee_id": agent_id, "previous_assignee_id": None}],
+            )
         accepted = Offer(offer.id, offer.conversation_id, agent_id, offer.expires_at)
     if status is OfferStatus.EXPIRED:
         raise OfferRefused(f"offer {offer_id} has expired")
+    if status is OfferStatus.WITHDRAWN:
+        raise OfferRefused(f"offer {offer_id} was withdrawn: the conversation was closed or moved")
     return accepted
 
 
@@ -250,6 +334,7 @@ async def do_decline_offer(store: Store, *, offer_id: int, agent_id: int, now: d
             "routing.offer_declined",
             actor_agent_id=agent_id,
             conversation_id=offer.conversation_id,
+            agent_id=agent_id,
             offer_id=offer_id,
         )
         return True

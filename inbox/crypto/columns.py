@@ -10,19 +10,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import JSON, Dialect, Text
+from sqlalchemy import JSON, Dialect
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from inbox.crypto.keyring import Keyring, KeysMissing
 
-T = TypeVar("T")
 # How a sealed value sits inside a JSON document of custom attributes.
 SEALED_MARK = "$sealed"
 
@@ -50,95 +47,8 @@ def protection_for(dialect: Dialect) -> Protection:
     return _bound.get(dialect, _UNPROTECTED)
 
 
-class Sealed(TypeDecorator[T]):
-    """A value kept as a token in a text column; ``purpose`` is bound into the token."""
-
-    impl = Text
-    cache_ok = True
-
-    def __init__(self, purpose: str) -> None:
-        super().__init__()
-        self.purpose = purpose
-
-    def to_text(self, value: T) -> str:
-        return str(value)
-
-    def from_text(self, text: str) -> T:
-        raise NotImplementedError
-
-    def converter(self) -> Callable[[str], T] | None:
-        """What turns opened text into the value; None when the text is the value. Run for every value read."""
-        return self.from_text
-
-    # The processors are built once per dialect (SQLAlchemy caches them), so the keys are looked up there and not
-    # for every value: sealing sits on the path of every customer read and write.
-    def bind_processor(self, dialect: Dialect) -> Callable[[T | None], Any]:
-        keyring, to_text = protection_for(dialect).keyring, self.to_text
-        seal = keyring.sealer(self.purpose) if keyring is not None else _refuse
-        inner = self.impl_instance.bind_processor(dialect)
-
-        def process(value: T | None) -> Any:
-            if value is None:
-                return None
-            token = seal(to_text(value))
-            return inner(token) if inner is not None else token
-
-        return process
-
-    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], T | None]:
-        keyring, convert = protection_for(dialect).keyring, self.converter()
-        inner = self.impl_instance.result_processor(dialect, coltype)
-        if inner is None and keyring is not None:
-            # The common case (the driver hands over text as is): one call per value.
-            return keyring.reader(self.purpose, convert)
-        open_token = keyring.opener(self.purpose) if keyring is not None else _refuse
-        from_text = convert or self.from_text
-
-        def process(value: Any) -> T | None:
-            if inner is not None:
-                value = inner(value)
-            if value is None:
-                return None
-            return from_text(open_token(value))
-
-        return process
-
-
-def _refuse(_value: str) -> str:
+def no_keys(_value: Any) -> Any:
     raise KeysMissing("sensitive customer fields need HUB_PRIVACY__ENCRYPTION_KEYS; none is set")
-
-
-class SealedText(Sealed[str]):
-    cache_ok = True
-
-    def from_text(self, text: str) -> str:
-        return text
-
-    def converter(self) -> None:
-        return None
-
-
-class SealedDate(Sealed[date]):
-    cache_ok = True
-
-    def to_text(self, value: date) -> str:
-        return value.isoformat()
-
-    def from_text(self, text: str) -> date:
-        return date.fromisoformat(text)
-
-    def converter(self) -> Callable[[str], date]:
-        return date.fromisoformat
-
-
-class SealedDecimal(Sealed[Decimal]):
-    cache_ok = True
-
-    def from_text(self, text: str) -> Decimal:
-        return Decimal(text)
-
-    def converter(self) -> Callable[[str], Decimal]:
-        return Decimal
 
 
 def attribute_purpose(name: str) -> str:
@@ -162,7 +72,7 @@ class AttributesDocument(TypeDecorator[dict[str, Any]]):
 
         def seal(name: str, item: Any) -> dict[str, str]:
             if name not in sealers:
-                sealers[name] = keyring.sealer(attribute_purpose(name)) if keyring is not None else _refuse
+                sealers[name] = keyring.sealer(attribute_purpose(name)) if keyring is not None else no_keys
             return {SEALED_MARK: sealers[name](_json_text(item))}
 
         def process(value: dict[str, Any] | None) -> Any:
@@ -183,7 +93,7 @@ class AttributesDocument(TypeDecorator[dict[str, Any]]):
         def open_item(name: str, token: str) -> Any:
             opener = openers.get(name)
             if opener is None:
-                opener = openers[name] = keyring.opener(attribute_purpose(name)) if keyring is not None else _refuse
+                opener = openers[name] = keyring.opener(attribute_purpose(name)) if keyring is not None else no_keys
             return _json_value(opener(token))
 
         def process(value: Any) -> dict[str, Any] | None:

@@ -1,6 +1,8 @@
 """The keys sensitive fields are sealed with: AES-256-GCM, newest key first, each token naming its key.
 
-A token reads ``hub1:<key id>:<nonce + ciphertext + tag, base64>``. The key id is derived from the key itself,
+A text token reads ``hub1:<key id>:<nonce + ciphertext + tag, base64>``; a binary token (for binary columns, where
+base64 would only add bytes and work) is ``0x01 <key id, 4 bytes> <nonce> <ciphertext + tag>``. The key id is derived
+from the key itself,
 so the configuration holds nothing but the keys, and a value sealed with a key that is not configured is recognised
 as such instead of failing as garbage. The column's purpose (``contacts.income``) is bound in as associated data:
 a token copied into another column does not open there.
@@ -20,6 +22,9 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 TOKEN_PREFIX = "hub1"
+BINARY_VERSION = b"\x01"
+# Version byte and key id: what a binary token opens with before its nonce.
+BINARY_HEAD = len(BINARY_VERSION) + 4
 KEY_BYTES = 32
 NONCE_BYTES = 12
 
@@ -76,8 +81,22 @@ def parse_keys(text: str) -> list[bytes]:
     return keys
 
 
-def token_key_id(token: str) -> str:
+def token_key_id(token: str | bytes) -> str:
+    if isinstance(token, bytes):
+        if len(token) < BINARY_HEAD or token[:1] != BINARY_VERSION:
+            raise DecryptionFailed("not an encrypted value")
+        return token[1:BINARY_HEAD].hex()
     return _split(token)[1]
+
+
+def _binary_head(kid: str) -> bytes:
+    try:
+        head = BINARY_VERSION + bytes.fromhex(kid)
+    except ValueError as error:
+        raise KeyringError(f"key id {kid} is not the hex id binary tokens carry") from error
+    if len(head) != BINARY_HEAD:
+        raise KeyringError(f"key id {kid} is not the hex id binary tokens carry")
+    return head
 
 
 def _split(token: str) -> list[str]:
@@ -167,12 +186,45 @@ class Keyring:
 
         return open_token
 
+    def binary_sealer(self, purpose: str) -> Callable[[bytes], bytes]:
+        """Like ``sealer``, for binary columns: bytes in, a binary token out."""
+        cipher, head, associated = self.ciphers[self.primary_id], _binary_head(self.primary_id), purpose.encode()
+
+        def seal(plaintext: bytes) -> bytes:
+            nonce = os.urandom(NONCE_BYTES)
+            return head + nonce + cipher.encrypt(nonce, plaintext, associated)
+
+        return seal
+
+    def binary_opener(self, purpose: str) -> Callable[[bytes], bytes]:
+        """Opens binary tokens sealed for ``purpose`` with any configured key."""
+        associated = purpose.encode()
+        heads = {_binary_head(kid): cipher.decrypt for kid, cipher in self.ciphers.items()}
+        nonce_end = BINARY_HEAD + NONCE_BYTES
+
+        def open_token(token: bytes) -> bytes:
+            decrypt = heads.get(token[:BINARY_HEAD])
+            if decrypt is None:
+                raise UnknownKey(f"a value is sealed with key {token_key_id(token)}, which is not configured")
+            try:
+                return decrypt(token[BINARY_HEAD:nonce_end], token[nonce_end:], associated)
+            except (InvalidTag, ValueError) as error:
+                raise DecryptionFailed(
+                    f"a value sealed with key {token_key_id(token)} does not authenticate ({purpose})"
+                ) from error
+
+        return open_token
+
     def encrypt(self, plaintext: str, purpose: str) -> str:
         return self.sealer(purpose)(plaintext)
 
     def decrypt(self, token: str, purpose: str) -> str:
         return self.opener(purpose)(token)
 
-    def is_current(self, token: str) -> bool:
+    def reseal(self, token: bytes, purpose: str) -> bytes:
+        """A binary token opened with whichever key sealed it and sealed again with the newest."""
+        return self.binary_sealer(purpose)(self.binary_opener(purpose)(token))
+
+    def is_current(self, token: str | bytes) -> bool:
         """Sealed with the newest key already, so rotation can leave it alone."""
         return token_key_id(token) == self.primary_id

@@ -10,9 +10,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from inbox.models import Contact
+from inbox.models.sensitive import SENSITIVE_FIELDS
+
+__all__ = ["MASK", "SENSITIVE_FIELDS", "mask", "masked_profile", "public_attributes"]
 
 MASK = "••••"
-SENSITIVE_FIELDS = ("id_document_number", "date_of_birth", "income", "health_notes", "family_details")
 # Fields whose last characters help staff confirm an identity over the phone without revealing it.
 SHOWS_LAST_FOUR = frozenset({"id_document_number"})
 

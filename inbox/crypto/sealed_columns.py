@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, Table, Text, column, table
+from sqlalchemy import Column, LargeBinary, Table, column, table
 from sqlalchemy.sql.expression import ColumnClause, TableClause
 
-from inbox.crypto.columns import AttributesDocument, Sealed
+from inbox.crypto.columns import AttributesDocument
+from inbox.crypto.sealed_record import SealedRecord
 from inbox.models import Base
 from inbox.models.base import JsonDocument
 
@@ -21,14 +22,14 @@ from inbox.models.base import JsonDocument
 class SealedTable:
     name: str
     key: str
-    # Column name -> purpose bound into its tokens.
+    # Binary column name -> purpose bound into its tokens.
     sealed: dict[str, str]
     # JSON columns holding sealed attributes inside.
     documents: tuple[str, ...]
 
     def raw(self) -> TableClause:
         columns: list[ColumnClause[Any]] = [column(self.key)]
-        columns += [column(name, Text()) for name in self.sealed]
+        columns += [column(name, LargeBinary()) for name in self.sealed]
         columns += [column(name, JsonDocument) for name in self.documents]
         return table(self.name, *columns)
 
@@ -36,7 +37,7 @@ class SealedTable:
 def sealed_tables() -> list[SealedTable]:
     found: list[SealedTable] = []
     for item in Base.metadata.sorted_tables:
-        sealed = {c.name: c.type.purpose for c in item.columns if isinstance(c.type, Sealed)}
+        sealed = {c.name: c.type.purpose for c in item.columns if isinstance(c.type, SealedRecord)}
         documents = tuple(c.name for c in item.columns if isinstance(c.type, AttributesDocument))
         if sealed or documents:
             found.append(SealedTable(item.name, _single_key(item), sealed, documents))

@@ -10,7 +10,8 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from inbox.crypto.columns import AttributesDocument, Sealed
+from inbox.crypto.columns import AttributesDocument
+from inbox.crypto.sealed_record import SealedRecord
 from inbox.models import Base
 from inbox.search_schema import compared_with_models
 
@@ -20,8 +21,8 @@ target_metadata = Base.metadata
 
 def _render_item(type_: str, item: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Migrations record the stored form of sealed columns, never the application types that seal them."""
-    if type_ == "type" and isinstance(item, Sealed):
-        return "sa.Text()"
+    if type_ == "type" and isinstance(item, SealedRecord):
+        return "sa.LargeBinary()"
     if type_ == "type" and isinstance(item, AttributesDocument):
         autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
         return "sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')"

@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from inbox.crypto.columns import AttributesDocument, SealedDate, SealedDecimal, SealedText
+from inbox.crypto.columns import AttributesDocument
+from inbox.crypto.sealed_record import SealedRecord
 from inbox.models.base import Base, BigId, JsonDocument, UTCDateTime, utcnow
+from inbox.models.sensitive import SensitiveField, SensitiveFields
 
 Money = Numeric(14, 2)
 
@@ -39,12 +41,16 @@ class Contact(Base):
     relationship_class: Mapped[str] = mapped_column(String(20), default="new")
     # Attributes listed in privacy.sensitive_attributes are sealed inside the document.
     custom_attributes: Mapped[dict[str, Any]] = mapped_column(AttributesDocument, default=dict)
-    # Sensitive fields, sealed at rest (inbox.crypto): never searched on, logged or sent out in clear.
-    id_document_number: Mapped[str | None] = mapped_column(SealedText("contacts.id_document_number"))
-    date_of_birth: Mapped[date | None] = mapped_column(SealedDate("contacts.date_of_birth"))
-    income: Mapped[Decimal | None] = mapped_column(SealedDecimal("contacts.income"))
-    health_notes: Mapped[str | None] = mapped_column(SealedText("contacts.health_notes"))
-    family_details: Mapped[str | None] = mapped_column(SealedText("contacts.family_details"))
+    # Sensitive fields, sealed at rest together in one column (inbox.crypto): never searched on, logged or sent
+    # out in clear. Each is an attribute of its own below.
+    sensitive_fields: Mapped[SensitiveFields | None] = mapped_column(
+        SealedRecord("contacts.sensitive_fields", SensitiveFields)
+    )
+    id_document_number = SensitiveField[str]()
+    date_of_birth = SensitiveField[date]()
+    income = SensitiveField[Decimal]()
+    health_notes = SensitiveField[str]()
+    family_details = SensitiveField[str]()
     # Set when the customer's personal data was erased at their request; the row stays for the figures.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when this record was merged into another; merged records are kept for the audit trail. Indexed so that

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from inbox.models.base import Base, BigId, JsonDocument, UTCDateTime, utcnow
@@ -46,3 +46,6 @@ class Conversation(Base):
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The customer's tier as the inbox serves it: 0 platinum, 1 gold, 2 silver, 3 bronze and any other. Written by
+    # the store's triggers (migration 0008) whenever the conversation or its customer's tier changes.
+    tier_rank: Mapped[int] = mapped_column(SmallInteger, server_default=text("3"))

@@ -45,7 +45,28 @@ TEAM_QUEUE = Index(
     postgresql_include=[column for column in COVERED if column != "team_id"] + ["assignee_id"],
 )
 
+# Serving order (tier rank, then the longest wait) per assignee and status: Mine and Unassigned are one walk each.
+# Labels ride along too, so that the label filter is read from the index rather than from each row.
+SERVING_BY_ASSIGNEE = Index(
+    "ix_conversations_serving_by_assignee",
+    Conversation.assignee_id,
+    Conversation.status,
+    Conversation.tier_rank,
+    Conversation.last_message_at,
+    Conversation.id,
+    postgresql_include=[*COVERED[:4], "labels", *COVERED[4:]],
+)
+# Serving order per status, whoever holds the work: All, a supervisor's reach and the tier filter's counts.
+SERVING = Index(
+    "ix_conversations_serving",
+    Conversation.status,
+    Conversation.tier_rank,
+    Conversation.last_message_at,
+    Conversation.id,
+    postgresql_include=[*COVERED[:4], "labels", *COVERED[4:], "assignee_id"],
+)
+
 # The customers of one tier, read from the index alone: the views rank conversations by tier with it.
 CONTACT_TIER = Index("ix_contacts_tier", Contact.tier, Contact.id)
 
-INBOX_VIEW_INDEXES = (ASSIGNEE_QUEUE, TEAM_QUEUE, CONTACT_TIER)
+INBOX_VIEW_INDEXES = (ASSIGNEE_QUEUE, TEAM_QUEUE, SERVING_BY_ASSIGNEE, SERVING, CONTACT_TIER)

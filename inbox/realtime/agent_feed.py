@@ -47,6 +47,8 @@ CONVERSATION_KEYS = (
     "agent_id",
     "name",
     "reason",
+    "offer_id",
+    "expires_at",
 )
 PRESENCE_KEYS = ("type", "agent_id", "presence", "before", "reason")
 
@@ -84,6 +86,9 @@ def _places(event: Event, located: Located) -> list[Place]:
         # Whoever saw it where it was: the team is only in the event when a person moved it.
         before_team = event.get("before_team_id", located.place.team_id)
         places.append(Place(event.get("before_assignee_id"), before_team))
+    elif event.get("type") == "offer":
+        # The offered agent hears the answer even once the conversation is back in a queue beyond their reach.
+        places.append(Place(event.get("agent_id"), located.place.team_id))
     return places
 
 

@@ -64,9 +64,11 @@ def _assigned(_session: Session, row: AuditEvent) -> dict[str, Any] | None:
     }
 
 
-def _routed(_session: Session, row: AuditEvent) -> dict[str, Any] | None:
+def _routed(session: Session, row: AuditEvent) -> dict[str, Any] | None:
     if not row.data.get("assigned"):
         return None
+    if row.data.get("offer_id") is not None:
+        return _offer("open")(session, row)
     return {
         "type": "conversation.assigned",
         "conversation_id": row.conversation_id,
@@ -86,6 +88,22 @@ def _requeued(_session: Session, row: AuditEvent) -> dict[str, Any] | None:
         "by": row.actor_agent_id,
         "how": "back to the queue",
     }
+
+
+def _offer(status: str) -> Translate:
+    """An offer opened or answered: the offered agent's screen rings with it, or stops ringing."""
+
+    def translate(_session: Session, row: AuditEvent) -> dict[str, Any] | None:
+        return {
+            "type": "offer",
+            "conversation_id": row.conversation_id,
+            "offer_id": row.data.get("offer_id"),
+            "agent_id": row.data.get("agent_id"),
+            "status": status,
+            "expires_at": row.data.get("expires_at") if status == "open" else None,
+        }
+
+    return translate
 
 
 def _status(_session: Session, row: AuditEvent) -> dict[str, Any] | None:
@@ -143,6 +161,11 @@ TRANSLATIONS: dict[str, Translate] = {
     "conversation.assigned": _assigned,
     "routing.decision": _routed,
     "routing.requeued": _requeued,
+    "routing.offered": _offer("open"),
+    "routing.offer_accepted": _offer("accepted"),
+    "routing.offer_declined": _offer("declined"),
+    "routing.offer_expired": _offer("expired"),
+    "routing.offer_withdrawn": _offer("withdrawn"),
     "conversation.status_changed": _status,
     "message.queued": _message("outbound"),
     "note.added": _message("internal"),

@@ -1,5 +1,5 @@
-"""The REST API for conversations: list, detail, messages, reply. Token-authenticated (see ``auth_gate``);
-the same access policy as the pages, so an out-of-reach conversation answers 404 here too."""
+"""The REST API for conversations: list, detail, messages, reply, call-back. Token-authenticated (see
+``auth_gate``); the same access policy as the pages, so an out-of-reach conversation answers 404 here too."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from inbox.access import Viewer, visible_conversation
+from inbox.actions.callback import CallbackRefused, do_request_callback
 from inbox.actions.note import NoteRefused, do_add_note
 from inbox.actions.reply import ReplyRefused, do_reply
 from inbox.conversation_view import REPLY_CHANNELS, timeline
@@ -125,10 +126,21 @@ async def post_reply(request: Request) -> Response:
     )
 
 
+async def post_callback(request: Request) -> Response:
+    """Ring the caller's phone, then dial the customer; the call is logged in the conversation."""
+    viewer, found = await _reachable(request)
+    try:
+        placed = await do_request_callback(request.app.state.store, conversation_id=found.id, agent_id=viewer.agent_id)
+    except CallbackRefused as refusal:
+        return JSONResponse({"error": "refused", "detail": str(refusal)}, status_code=422)
+    return JSONResponse({"message_id": placed.message_id, "customer": placed.customer, "queued": True}, status_code=202)
+
+
 routes = [
     Route("/api/v1/conversations", list_conversations, methods=["GET"]),
     Route("/api/v1/conversations/{conversation_id}", get_conversation, methods=["GET"]),
     Route("/api/v1/conversations/{conversation_id}/messages", list_messages, methods=["GET"]),
     Route("/api/v1/conversations/{conversation_id}/reply", post_reply, methods=["POST"]),
+    Route("/api/v1/conversations/{conversation_id}/callback", post_callback, methods=["POST"]),
     Route("/api/v1/search", search_api, methods=["GET"]),
 ]

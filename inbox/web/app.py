@@ -23,6 +23,7 @@ from inbox.settings import Settings
 from inbox.store import Store
 from inbox.web import api, api_directory, attachments, auth, live, openapi, pages_conversation, pages_inbox
 from inbox.web.api_conversation_changes import routes as conversation_change_routes
+from inbox.web.api_offers import routes as offer_api_routes
 from inbox.web.api_webhooks import routes as webhook_api_routes
 from inbox.web.auth_gate import AuthGate
 from inbox.web.channel_paths import ChannelPaths
@@ -100,6 +101,7 @@ def create_app(
         *api.routes,
         *api_directory.routes,
         *conversation_change_routes,
+        *offer_api_routes,
         *webhook_api_routes,
         *webhook_page_routes,
         *openapi.routes,

@@ -33,7 +33,7 @@ from inbox.realtime.lookups import locate_conversation
 from inbox.realtime.topics import INBOX_TOPIC, visitor_topic
 from inbox.settings import Settings
 from inbox.store import Store
-from inbox.web import live_pages
+from inbox.web import live_offers, live_pages
 from inbox.web.auth_gate import SESSION_PASSWORD_VERSION
 
 log = logging.getLogger("hub.live")
@@ -218,7 +218,7 @@ async def live_socket(websocket: WebSocket) -> None:
         live.disconnected(viewer.agent_id)
 
 
-routes = [WebSocketRoute("/inbox/live", live_socket), *live_pages.routes]
+routes = [WebSocketRoute("/inbox/live", live_socket), *live_pages.routes, *live_offers.routes]
 
 
 def install_live(app: Starlette, settings: Settings, store: Store, bus: Bus | None) -> LiveInbox:

@@ -30,6 +30,22 @@ ERRORS = {
 ID = {"name": "conversation_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 CONTACT_ID = {"name": "contact_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+OFFER_ID = {"name": "offer_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+OFFER_REFUSED = {
+    "description": "The offer is no longer open: already answered, run out, or its conversation moved on",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "error": {"type": "string"},
+                    "detail": {"type": "string"},
+                    "offer": _ref("Offer"),
+                },
+            }
+        }
+    },
+}
 
 SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "properties": {"error": {"type": "string"}, "detail": {"type": "string"}}},
@@ -117,6 +133,14 @@ SCHEMAS: dict[str, Any] = {
             "note": {"type": "boolean", "default": False, "description": "a private note never leaves the hub"},
         },
     },
+    "CallbackOutcome": {
+        "type": "object",
+        "properties": {
+            "message_id": {"type": "integer", "description": "the call's entry in the conversation"},
+            "customer": {"type": "string", "description": "the number that will be dialled, E.164"},
+            "queued": {"type": "boolean"},
+        },
+    },
     "ReplyOutcome": {
         "type": "object",
         "properties": {
@@ -172,6 +196,24 @@ SCHEMAS: dict[str, Any] = {
         },
     },
     "Team": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
+    "Offer": {
+        "type": "object",
+        "description": "a call or chat put to one agent, who accepts or declines it before it runs out",
+        "properties": {
+            "id": {"type": "integer"},
+            "conversation_id": {"type": "integer"},
+            "agent_id": {"type": "integer"},
+            "status": {"type": "string", "enum": ["open", "accepted", "declined", "expired", "withdrawn"]},
+            "channel": {"type": "string"},
+            "subject": {"type": ["string", "null"]},
+            "customer": {"type": ["string", "null"]},
+            "tier": {"type": "string"},
+            "offered_at": {"type": "string", "format": "date-time"},
+            "expires_at": {"type": "string", "format": "date-time"},
+            "answered_at": NULLABLE_TIME,
+            "seconds_left": {"type": "integer", "description": "0 once answered or run out"},
+        },
+    },
 }
 
 
@@ -246,6 +288,25 @@ PATHS: dict[str, Any] = {
             "responses": {
                 "201": _ok(_ref("ReplyOutcome"), "Queued (or noted)"),
                 "422": {"description": "No channel can reach the customer, or the reply is empty"},
+                **ERRORS,
+            },
+        }
+    },
+    "/api/v1/conversations/{conversation_id}/callback": {
+        "post": {
+            "summary": "Call the customer back: ring the caller's phone, then dial the customer",
+            "description": (
+                "The call is logged in the conversation at once (delivery_status queued) and placed by a job; "
+                "Twilio's status callbacks then move the log entry (sent, delivered, or failed with a reason). "
+                "Placing it removes the conversation's callback_requested label."
+            ),
+            "parameters": [ID],
+            "responses": {
+                "202": _ok(_ref("CallbackOutcome"), "Logged; the call is being placed"),
+                "422": {
+                    "description": "The customer has no phone number or refused calls, or the caller has no phone",
+                    "content": {"application/json": {"schema": _ref("Error")}},
+                },
                 **ERRORS,
             },
         }
@@ -446,6 +507,42 @@ PATHS: dict[str, Any] = {
                 ),
                 "400": {"description": "confirm does not repeat the customer's id"},
                 "403": {"description": "Only an admin may erase"},
+                **ERRORS,
+            },
+        }
+    },
+    # ---- Offers: calls and chats put to the caller, who accepts or declines ----
+    "/api/v1/offers": {
+        "get": {
+            "summary": "The caller's offers still open, oldest first",
+            "responses": {
+                "200": _ok({"type": "object", "properties": {"offers": {"type": "array", "items": _ref("Offer")}}}),
+                "401": ERRORS["401"],
+                "403": {"description": "The caller's role takes no conversations"},
+            },
+        }
+    },
+    "/api/v1/offers/{offer_id}/accept": {
+        "post": {
+            "summary": "Take the call or chat: the conversation stays with the caller",
+            "parameters": [OFFER_ID],
+            "responses": {
+                "200": _ok(_ref("Offer"), "Accepted"),
+                "409": OFFER_REFUSED,
+                "403": {"description": "The caller's role takes no conversations"},
+                **ERRORS,
+            },
+        }
+    },
+    "/api/v1/offers/{offer_id}/decline": {
+        "post": {
+            "summary": "Pass the call or chat on: it waits for someone else with its place in the queue kept",
+            "description": "Declining an offer already declined answers 200 again.",
+            "parameters": [OFFER_ID],
+            "responses": {
+                "200": _ok(_ref("Offer"), "Declined"),
+                "409": OFFER_REFUSED,
+                "403": {"description": "The caller's role takes no conversations"},
                 **ERRORS,
             },
         }

@@ -1,5 +1,5 @@
-"""The conversation page and its forms: reply (with CC and files) or private note, labels, status, assignment.
-Handlers check access, validate, and hand over to the actions."""
+"""The conversation page and its forms: reply (with CC and files) or private note, labels, status, assignment,
+call-back. Handlers check access, validate, and hand over to the actions."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from starlette.routing import Route
 from channels.sms_segments import GSM7_BASIC, GSM7_EXTENSION
 from inbox import canned_responses
 from inbox.access import Viewer, visible_conversation
+from inbox.actions.callback import CallbackRefused, do_request_callback
 from inbox.actions.label import LabelRefused, do_add_label, do_remove_label
 from inbox.actions.note import NoteRefused, do_add_note
 from inbox.actions.record_read import do_record_contact_read
@@ -224,10 +225,22 @@ async def labels(request: Request) -> Response:
     return _back(target.id, "#labels")
 
 
+async def call_back(request: Request) -> Response:
+    await verified_form(request)
+    viewer, target = await _reachable(request)
+    try:
+        placed = await do_request_callback(request.app.state.store, conversation_id=target.id, agent_id=viewer.agent_id)
+    except CallbackRefused as refusal:
+        return await show(request, problem=f"No call-back: {refusal}.", status_code=422)
+    flash(request, f"Calling you now; when you answer, the hub dials the customer at {placed.customer}.")
+    return _back(target.id, f"#message-{placed.message_id}")
+
+
 routes = [
     Route("/conversations/{conversation_id}", conversation, methods=["GET"]),
     Route("/conversations/{conversation_id}/reply", reply, methods=["POST"]),
     Route("/conversations/{conversation_id}/status", set_status, methods=["POST"]),
     Route("/conversations/{conversation_id}/assign", assign, methods=["POST"]),
     Route("/conversations/{conversation_id}/labels", labels, methods=["POST"]),
+    Route("/conversations/{conversation_id}/callback", call_back, methods=["POST"]),
 ]

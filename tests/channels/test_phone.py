@@ -76,6 +76,21 @@ async def test_callback_call_rings_the_agent_and_bridges_to_the_customer(
     assert form["StatusCallback"] == f"https://hub.example.com/channels/twilio/voice/status?{query}"
 
 
+async def test_callback_urls_name_the_hubs_log_entry(
+    fake_twilio: Any, config_factory: Callable[..., TwilioConfig]
+) -> None:
+    fake_twilio.reply(201, {"sid": "CA" + "e" * 32, "status": "queued"})
+    channel = PhoneChannel(config_factory(fake_twilio.url))
+    try:
+        await channel.place_callback_call(AGENT, CUSTOMER, message_id=42)
+    finally:
+        await channel.aclose()
+    [(_path, form)] = fake_twilio.requests
+    query = "agent=7&customer=%2B14155552345&lang=en&message_id=42"
+    assert form["StatusCallback"] == f"https://hub.example.com/channels/twilio/voice/status?{query}"
+    assert form["Url"] == f"https://hub.example.com/channels/twilio/voice/bridge?{query}"
+
+
 async def test_callback_call_errors_are_mapped(fake_twilio: Any, config_factory: Callable[..., TwilioConfig]) -> None:
     fake_twilio.reply(400, {"code": 21211, "message": "Invalid 'To' Phone Number", "status": 400})
     channel = PhoneChannel(config_factory(fake_twilio.url))

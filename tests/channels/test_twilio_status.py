@@ -4,7 +4,7 @@ import pytest
 
 from channels.base import ChannelName, DeliveryStatus, UnparseableInput
 from channels.twilio_errors import ERROR_WORDS
-from channels.twilio_status import delivery_update_from_status
+from channels.twilio_status import delivery_update_from_call_status, delivery_update_from_status
 
 
 @pytest.mark.parametrize(
@@ -48,3 +48,41 @@ def test_unknown_status_is_unparseable() -> None:
         delivery_update_from_status({"MessageSid": "SM1", "MessageStatus": "teleported"})
     with pytest.raises(UnparseableInput):
         delivery_update_from_status({"MessageStatus": "sent"})
+
+
+@pytest.mark.parametrize(
+    ("call_status", "status"),
+    [
+        ("initiated", DeliveryStatus.SENT),
+        ("ringing", DeliveryStatus.SENT),
+        ("in-progress", DeliveryStatus.SENT),
+        ("completed", DeliveryStatus.DELIVERED),
+        ("busy", DeliveryStatus.FAILED),
+        ("no-answer", DeliveryStatus.FAILED),
+        ("failed", DeliveryStatus.FAILED),
+        ("canceled", DeliveryStatus.FAILED),
+    ],
+)
+def test_call_back_status_mapping(call_status: str, status: DeliveryStatus) -> None:
+    update = delivery_update_from_call_status({"CallSid": "CA1", "CallStatus": call_status}, "7")
+    assert (update.channel, update.status) == (ChannelName.PHONE, status)
+    assert (update.external_id, update.reference) == ("call:CA1:placed", "message:7")
+    assert (update.reason is not None) is (status is DeliveryStatus.FAILED)
+
+
+def test_a_failed_call_back_says_whose_phone_and_keeps_the_code() -> None:
+    update = delivery_update_from_call_status({"CallSid": "CA1", "CallStatus": "failed", "ErrorCode": "13224"}, "7")
+    assert update.error_code == "13224"
+    assert (
+        update.reason == "Twilio could not ring the agent's phone, so the customer was not called (Twilio error 13224)."
+    )
+    busy = delivery_update_from_call_status({"CallSid": "CA1", "CallStatus": "busy"}, None)
+    assert busy.reason == "The agent's phone was busy, so the customer was not called."
+    assert busy.reference is None
+
+
+def test_a_call_status_without_sid_or_known_status_is_unparseable() -> None:
+    with pytest.raises(UnparseableInput):
+        delivery_update_from_call_status({"CallSid": "CA1", "CallStatus": "teleported"}, "7")
+    with pytest.raises(UnparseableInput):
+        delivery_update_from_call_status({"CallStatus": "completed"}, "7")

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from channels.base import ChannelName, MessageKind
+from channels.base import ChannelName, DeliveryStatus, MessageKind
 from channels.twilio_config import TwilioConfig
 from channels.twilio_routes import twilio_routes
 
@@ -65,6 +65,41 @@ def test_call_back_status_names_the_customer_not_the_agent(
     [event] = sink.messages
     assert event.sender.value == CALLER
     assert event.metadata["agent"] == "7"
+    # Without the hub's message id in the URL there is no log entry to update, only the event.
+    assert sink.updates == []
+    assert event.thread.references == (f"call:{CALL_SID}:placed",)
+
+
+@pytest.mark.parametrize(
+    ("status", "moved_to"),
+    [("completed", DeliveryStatus.DELIVERED), ("no-answer", DeliveryStatus.FAILED), ("busy", DeliveryStatus.FAILED)],
+)
+def test_call_back_status_updates_the_log_entry_named_in_the_url(
+    client: TestClient, sink: Any, post_signed: Callable[..., Any], status: str, moved_to: DeliveryStatus
+) -> None:
+    form = {
+        "CallSid": CALL_SID,
+        "CallStatus": status,
+        "From": "+14155550100",
+        "To": "client:agent-7",
+        "Direction": "outbound-api",
+    }
+    query = {"customer": CALLER, "agent": "7", "lang": "en", "message_id": "42"}
+    assert post_signed(client, f"{VOICE}/status", form, query=query).status_code == 200
+    [event] = sink.messages
+    [update] = sink.updates
+    assert (update.channel, update.status) == (ChannelName.PHONE, moved_to)
+    assert (update.external_id, update.reference) == (f"call:{CALL_SID}:placed", "message:42")
+    assert (update.reason is None) is (moved_to is DeliveryStatus.DELIVERED)
+    # The event threads to the log entry by either of its ids, so it lands in the conversation called from.
+    assert set(event.thread.references) == {"message:42", f"call:{CALL_SID}:placed"}
+
+
+def test_inbound_call_events_name_no_log_entry(client: TestClient, sink: Any, post_signed: Callable[..., Any]) -> None:
+    form = {"CallSid": CALL_SID, "CallStatus": "busy", "From": CALLER, "To": "+14155550100", "Direction": "inbound"}
+    post_signed(client, f"{VOICE}/status", form, query={"message_id": "42"})
+    [event] = sink.messages
+    assert event.thread.references == ()
 
 
 def test_recording_and_transcription_make_one_voicemail(

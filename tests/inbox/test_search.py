@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 
 from channels.base import ChannelName, Identity, IdentityKind
+from inbox import search as search_module
 from inbox.access import Viewer, load_viewer
 from inbox.actions.customer_erase import do_erase_customer
 from inbox.actions.merge import do_merge_contacts
@@ -214,3 +216,29 @@ async def test_a_common_word_ranks_only_the_newest_candidates_and_says_so(ctx: J
     async with ctx.store.read() as session:
         results = await search(session, root, "booking number")
     assert results.truncated and results.has_next and len(results.messages) == 20
+
+
+# The latest messages are searched first, the index then finds the rest among the older ones: the two steps
+# together give what one search of everything would, whichever step the matches fall in.
+@pytest.mark.parametrize("window", [1, 3, 6, 1000])
+async def test_the_recent_window_and_the_older_messages_together_find_the_same(
+    ctx: JobContext, monkeypatch: pytest.MonkeyPatch, window: int
+) -> None:
+    world = await build_world(ctx)
+    chen, root = await _viewer(ctx, world, "chen"), await _viewer(ctx, world, "root")
+    said = []
+    for key in ("chen_own", "billing_own", "front_queue", "shared_queue", "billing_queue", "chen_own"):
+        said.append((key, await _say(ctx, world.conversations[key], f"parcel lost on the way to {key}")))
+        await _say(ctx, world.conversations[key], "nothing to see here")
+    monkeypatch.setattr(search_module, "RECENT_WINDOW", window)
+    monkeypatch.setattr(search_module, "CANDIDATES", 4)
+    newest_first = [message_id for _, message_id in reversed(said)]
+    async with ctx.store.read() as session:
+        everything = await search(session, root, "parcel lost")
+        reachable = await search(session, chen, "parcel lost")
+    assert sorted((hit.message_id for hit in everything.messages), reverse=True) == newest_first[:4]
+    assert everything.truncated
+    # Chen reaches his own conversation, his team's waiting one and the shared queue, not Billing's.
+    chens = [message_id for key, message_id in reversed(said) if key in ("chen_own", "front_queue", "shared_queue")]
+    assert sorted((hit.message_id for hit in reachable.messages), reverse=True) == chens
+    assert not reachable.truncated

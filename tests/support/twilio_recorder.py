@@ -1,8 +1,8 @@
 """A recording proxy in front of the Prism mock of Twilio's API.
 
 Prism checks each request against Twilio's OpenAPI description and answers with the documented example, whose
-Message SID is the same every time; real Twilio gives every message its own SID, so the proxy puts a fresh one
-in. It keeps every form it forwarded, which lets a test count what reached "Twilio" even from another process.
+Message SID is the same every time; real Twilio gives every message (and call) its own SID, so the proxy puts a
+fresh one in. It keeps every form it forwarded, which lets a test count what reached "Twilio" even from another process.
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ class TwilioRecorder:
             return web.Response(body=body, status=status, content_type="application/json")
         document = json.loads(body)
         if isinstance(document, dict) and "sid" in document:
-            document["sid"] = f"SM{next(self._serial):032x}"
+            prefix = "CA" if request.path.endswith("/Calls.json") else "SM"
+            document["sid"] = f"{prefix}{next(self._serial):032x}"
         self.forms.append(form)
         return web.json_response(document, status=status)
 

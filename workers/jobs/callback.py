@@ -6,6 +6,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from channels.base import ChannelName, PermanentChannelError
 from channels.registry import UnknownChannel
+from channels.twilio_status import placed_call_id
 from channels.twilio_voice_agents import AgentTarget
 from inbox.actions.callback import do_callback_placed
 from inbox.actions.delivery import do_mark_failed, do_mark_sending
@@ -15,7 +16,9 @@ from workers.voice_routing import agent_target
 
 @runtime_checkable
 class CallPlacer(Protocol):
-    async def place_callback_call(self, agent: AgentTarget, customer: str, language: str | None = None) -> str: ...
+    async def place_callback_call(
+        self, agent: AgentTarget, customer: str, language: str | None = None, *, message_id: int | None = None
+    ) -> str: ...
 
 
 async def run(ctx: JobContext, payload: dict[str, Any]) -> None:
@@ -37,11 +40,11 @@ async def run(ctx: JobContext, payload: dict[str, Any]) -> None:
     target = agent_target(message.sender_agent_id, identity)
     language = str(message.details.get("language") or "") or None
     try:
-        call_sid = await adapter.place_callback_call(target, message.recipient, language)
+        call_sid = await adapter.place_callback_call(target, message.recipient, language, message_id=message_id)
     except PermanentChannelError as error:
         await do_mark_failed(ctx.store, message_id, error.reason, error.code)
         return
-    await do_callback_placed(ctx.store, message_id, call_sid)
+    await do_callback_placed(ctx.store, message_id, call_sid, placed_call_id(call_sid))
 
 
 async def on_exhausted(ctx: JobContext, payload: dict[str, Any], error: str) -> None:

@@ -13,7 +13,7 @@ log = logging.getLogger("hub.drain")
 
 
 async def run(ctx: JobContext, payload: dict[str, Any]) -> None:
-    policy: RouterPolicy = ctx.extras.get("router_policy") or RouterPolicy()
+    policy: RouterPolicy = ctx.extras.get("router_policy") or ctx.settings.routing.policy()
     outcome = await do_drain_queue(ctx.store, policy)
     log.info(
         "drain (%s): %d assigned in %d batches", payload.get("reason", "scheduled"), outcome.assigned, outcome.batches

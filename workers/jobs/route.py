@@ -29,7 +29,7 @@ def conversation_ids(payload: dict[str, Any]) -> list[int]:
 
 
 async def run(ctx: JobContext, payload: dict[str, Any]) -> None:
-    policy: RouterPolicy = ctx.extras.get("router_policy") or RouterPolicy()
+    policy: RouterPolicy = ctx.extras.get("router_policy") or ctx.settings.routing.policy()
     pending = conversation_ids(payload)
     for _ in range(MAX_CLAIM_ATTEMPTS):
         now = utcnow()
@@ -39,7 +39,7 @@ async def run(ctx: JobContext, payload: dict[str, Any]) -> None:
                 return
             agents = await agent_snapshots(session)
         proposals = plan_routing([entry.item for entry in waiting], agents, now.timestamp(), policy)
-        applied = await do_apply_routings(ctx.store, proposals)
+        applied = await do_apply_routings(ctx.store, proposals, policy=policy)
         # Another router took the slot between our snapshot and our claim: decide again on fresh figures.
         pending = applied.bumped
         if not pending:

@@ -83,6 +83,11 @@
         // After a gap, whatever happened meanwhile is fetched, not lost.
         if (everConnected) { refreshLists(); refreshTimeline(); }
         everConnected = true;
+        loadOffers();
+        break;
+      case "offer":
+        refreshLists();
+        if (event.agent_id === me) { loadOffers(); }
         break;
       case "presence":
         if (event.agent_id === me) { showPresence(event.presence); }
@@ -252,6 +257,74 @@
       typingTimer = setTimeout(stopTyping, 4000);
     });
     replyBox.form.addEventListener("submit", stopTyping);
+  }
+
+  // -- offers: the calls and chats put to this agent, rendered by the server, counted down here
+  // The offers page lists them in its body; every other page in the panel under the header.
+  var offersPanel = document.querySelector("[data-offers-list]") || document.querySelector("[data-offers]");
+  var offersBusy = false, offersAgain = false, countdown = null;
+  function loadOffers() {
+    if (!offersPanel) { return; }
+    if (offersBusy) { offersAgain = true; return; }
+    offersBusy = true;
+    fetch("/offers", { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (answer) { if (answer) { placeOffers(answer.html); } })
+      .finally(function () {
+        offersBusy = false;
+        if (offersAgain) { offersAgain = false; loadOffers(); }
+      });
+  }
+  function placeOffers(html) {
+    var holder = document.createElement("template");
+    holder.innerHTML = html;
+    offersPanel.textContent = "";
+    offersPanel.appendChild(holder.content);
+    offersPanel.querySelectorAll("form[data-offer-answer]").forEach(function (form) {
+      form.addEventListener("submit", answerOffer);
+    });
+    clearInterval(countdown);
+    // Seconds left come from the server, so a screen whose clock is off still counts the right time.
+    offersPanel.querySelectorAll("section.offer").forEach(function (card) {
+      card.deadline = Date.now() + (parseInt(card.getAttribute("data-seconds-left"), 10) || 0) * 1000;
+    });
+    if (offersPanel.querySelector("section.offer")) { tick(); countdown = setInterval(tick, 1000); }
+  }
+  function tick() {
+    var open = 0;
+    offersPanel.querySelectorAll("section.offer").forEach(function (card) {
+      var left = Math.max(0, Math.ceil((card.deadline - Date.now()) / 1000));
+      var shown = card.querySelector("[data-countdown]");
+      if (shown) { shown.textContent = String(left); }
+      if (left > 0) { open += 1; return; }
+      if (!card.classList.contains("ran-out")) {
+        card.classList.add("ran-out");
+        card.querySelectorAll("button").forEach(function (button) { button.disabled = true; });
+        var line = card.querySelector(".countdown");
+        if (line) { line.textContent = "Time is up: it goes to a colleague."; }
+        setTimeout(function () { card.remove(); }, 4000);
+      }
+    });
+    if (open === 0) { clearInterval(countdown); }
+  }
+  function answerOffer(event) {
+    event.preventDefault();
+    var form = event.currentTarget;
+    var card = form.closest("section.offer");
+    var accepting = form.getAttribute("data-offer-answer") === "accept";
+    card.querySelectorAll("button").forEach(function (button) { button.disabled = true; });
+    fetch(form.action, {
+      method: "POST", body: new FormData(form), credentials: "same-origin", headers: { Accept: "application/json" }
+    })
+      .then(function (response) { return response.json().then(function (body) { return { ok: response.ok, body: body }; }); })
+      .then(function (result) {
+        if (result.ok && accepting && result.body.url) { window.location.href = result.body.url; return; }
+        if (result.ok) { card.remove(); return; }
+        var line = card.querySelector(".countdown");
+        if (line) { line.textContent = result.body.detail || "The offer could not be answered."; }
+        setTimeout(function () { card.remove(); loadOffers(); }, 4000);
+      })
+      .catch(function () { card.querySelectorAll("button").forEach(function (button) { button.disabled = false; }); });
   }
 
   setState("connecting…", false);

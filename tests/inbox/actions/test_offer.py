@@ -174,11 +174,12 @@ async def test_claims_on_calls_become_offers_and_a_refused_agent_is_not_asked_ag
             assert row is not None
             row.assignee_id = agent_id
         await session.flush()
-        handed_back = await open_offers_for_claims(
+        claimed = await open_offers_for_claims(
             session, [(declined, refuser), (fresh, other)], timeout_seconds=15, at=at
         )
 
-    assert handed_back == [declined]
+    assert claimed.handed_back == [declined]
+    assert list(claimed.offer_ids) == [fresh]
     assert (await _conversation(ctx, declined)).assignee_id is None
     assert (await _conversation(ctx, fresh)).assignee_id == other
     async with ctx.store.read() as session:

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text, update
 from sqlalchemy.exc import StatementError
 
-from inbox.crypto.keyring import DecryptionFailed, KeysMissing, UnknownKey
+from inbox.crypto.keyring import BINARY_VERSION, DecryptionFailed, Keyring, KeysMissing, UnknownKey, token_key_id
 from inbox.models import Contact
 from inbox.store import Store
 from tests.support import backends
@@ -52,21 +52,19 @@ async def test_the_rows_hold_no_sensitive_value_in_clear(ctx: JobContext) -> Non
     async with keyed_store(ctx.settings, KEY_A) as store:
         contact_id = await _add_customer(store)
         async with store.read() as session:
-            row = (
+            sealed, document = (
                 await session.execute(
-                    text(
-                        "SELECT id_document_number, date_of_birth, income, health_notes, family_details, "
-                        "CAST(custom_attributes AS TEXT) FROM contacts WHERE id = :id"
-                    ),
+                    text("SELECT sensitive_fields, CAST(custom_attributes AS TEXT) FROM contacts WHERE id = :id"),
                     {"id": contact_id},
                 )
             ).one()
-    stored = " ".join(str(value) for value in row)
-    for value in [*CLEAR.values(), ATTRIBUTE_SECRET, "1979-04-18", "98765"]:
-        assert str(value) not in stored
-    assert all(str(value).startswith("hub1:") for value in row[:5])
+    sealed = bytes(sealed)
+    for value in [*CLEAR.values(), ATTRIBUTE_SECRET, "1979-04-18", "98765", "penicillin"]:
+        assert str(value).encode() not in sealed and str(value) not in document
+    # One binary token for all five fields: version byte, the sealing key's id, then nonce and ciphertext.
+    assert sealed[:1] == BINARY_VERSION and token_key_id(sealed) == Keyring.from_text(KEY_A).primary_id
     # Attributes not named sensitive stay readable (and searchable) in the document.
-    assert '"high"' in row[5]
+    assert '"high"' in document
 
 
 @pytest.mark.skipif(backends.uses_postgres(), reason="reads the SQLite file itself")
@@ -102,14 +100,69 @@ async def test_a_wrong_key_fails_loudly_instead_of_returning_garbage(ctx: JobCon
             await session.get(Contact, contact_id)
 
 
-async def test_a_token_copied_into_another_column_does_not_open(ctx: JobContext) -> None:
+async def test_a_token_sealed_for_another_purpose_does_not_open(ctx: JobContext) -> None:
     async with keyed_store(ctx.settings, KEY_A) as store:
         contact_id = await _add_customer(store)
+        elsewhere = Keyring.from_text(KEY_A).binary_sealer("contacts.other_purpose")(b'{"income":"1"}')
         async with store.write() as session:
-            await session.execute(text("UPDATE contacts SET health_notes = income WHERE id = :id"), {"id": contact_id})
+            await session.execute(
+                text("UPDATE contacts SET sensitive_fields = :token WHERE id = :id"),
+                {"token": elsewhere, "id": contact_id},
+            )
         async with store.read() as session:
             with pytest.raises(DecryptionFailed):
                 await session.get(Contact, contact_id)
+
+
+async def test_a_tampered_token_does_not_open(ctx: JobContext) -> None:
+    async with keyed_store(ctx.settings, KEY_A) as store:
+        contact_id = await _add_customer(store)
+        async with store.read() as session:
+            token = bytes(
+                (
+                    await session.execute(
+                        text("SELECT sensitive_fields FROM contacts WHERE id = :id"), {"id": contact_id}
+                    )
+                ).scalar_one()
+            )
+        tampered = token[:-20] + bytes([token[-20] ^ 1]) + token[-19:]
+        async with store.write() as session:
+            await session.execute(
+                text("UPDATE contacts SET sensitive_fields = :token WHERE id = :id"),
+                {"token": tampered, "id": contact_id},
+            )
+        async with store.read() as session:
+            with pytest.raises(DecryptionFailed):
+                await session.get(Contact, contact_id)
+
+
+async def test_fields_are_set_and_cleared_one_at_a_time(ctx: JobContext) -> None:
+    async with keyed_store(ctx.settings, KEY_A) as store:
+        contact_id = await _add_customer(store)
+        async with store.write() as session:
+            contact = await session.get(Contact, contact_id)
+            assert contact is not None
+            contact.income = Decimal("12.00")
+            contact.health_notes = None
+        async with store.read() as session:
+            changed = await session.get(Contact, contact_id)
+        assert changed is not None
+        assert {field: getattr(changed, field) for field in CLEAR} == {
+            **CLEAR,
+            "income": Decimal("12.00"),
+            "health_notes": None,
+        }
+        async with store.write() as session:
+            contact = await session.get(Contact, contact_id)
+            assert contact is not None
+            for field in CLEAR:
+                setattr(contact, field, None)
+        async with store.read() as session:
+            stored = (
+                await session.execute(text("SELECT sensitive_fields FROM contacts WHERE id = :id"), {"id": contact_id})
+            ).scalar_one()
+    # A customer left with no sensitive value keeps no token at all.
+    assert stored is None
 
 
 async def test_customers_without_sensitive_data_need_no_key(ctx: JobContext) -> None:
@@ -117,7 +170,7 @@ async def test_customers_without_sensitive_data_need_no_key(ctx: JobContext) -> 
         async with store.write() as session:
             session.add(Contact(name="Li Wei", consent={}, custom_attributes={"floor": "low"}))
         async with store.write() as session:
-            await session.execute(update(Contact).values(health_notes=None))
+            await session.execute(update(Contact).values(sensitive_fields=None))
         async with store.read() as session:
             contact = (await session.execute(text("SELECT name FROM contacts"))).scalar_one()
     assert contact == "Li Wei"
