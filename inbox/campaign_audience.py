@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -80,12 +81,14 @@ async def load_audience(session: AsyncSession, contact_ids: Iterable[int]) -> di
 
 
 def content_of(campaign: Campaign) -> CampaignContent:
-    return CampaignContent(
-        campaign.channel,
-        subject=campaign.subject_template,
-        html=campaign.html_template,
-        text=campaign.text_template,
-    )
+    return _compiled(campaign.channel, campaign.subject_template, campaign.html_template, campaign.text_template)
+
+
+@lru_cache(maxsize=32)
+def _compiled(channel: str, subject: str, html: str, text: str) -> CampaignContent:
+    # Keyed by the sources themselves, so an edited campaign compiles afresh; every batch of an unchanged one
+    # reuses the compiled templates. A source that does not compile raises and is not cached.
+    return CampaignContent(channel, subject=subject, html=html, text=text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox.upsert import dialect_name
 
+# Where the session keeps the transaction it last set the mode in.
+_SET_IN = "custom_plans_set_in"
+
 
 async def plan_for_these_values(session: AsyncSession) -> None:
-    """For the rest of the session's current transaction (a read session's one transaction)."""
-    if dialect_name(session) == "postgresql":
-        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    """For the rest of the session's current transaction (a read session's one transaction). Asked for again
+    within that transaction (a page's rows, then its counts), it costs no second round trip."""
+    if dialect_name(session) != "postgresql":
+        return
+    transaction = session.get_transaction()
+    if transaction is not None and session.info.get(_SET_IN) is transaction:
+        return
+    await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    session.info[_SET_IN] = session.get_transaction()

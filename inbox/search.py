@@ -11,16 +11,33 @@ word: the price of a page is then bounded however common the words are, on a sto
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import ColumnElement, Select, and_, exists, func, literal_column, or_, select, text, true, union
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    true,
+    union,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute, aliased
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BooleanClauseList
 
-from inbox.access import ROLE_AGENT, Viewer, conversation_scope
+from inbox.access import Viewer, conversation_scope
 from inbox.models import Contact, ContactIdentity, Conversation, Message
 from inbox.query_plans import plan_for_these_values
 from inbox.search_text import INDEXED_LENGTH, Query, contains_all, highlight, parse_query, score, snippet
@@ -31,8 +48,10 @@ PER_PAGE = 20
 CUSTOMER_LIMIT = 10
 # Queries of only one- or two-character terms read this many of the latest messages, no more.
 SHORT_QUERY_WINDOW = 20_000
-# Other queries read this many of the latest messages one by one before turning to the index (see _candidate_rows).
-RECENT_WINDOW = 20_000
+# Other queries check this many of the latest messages one by one before turning to the index (_candidate_rows);
+# a viewer who reaches a share of the archive reads more of them, up to the widest window (see _reach).
+RECENT_WINDOW = 5_000
+WIDEST_WINDOW = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +107,15 @@ def _fts_rowids(table: str, terms: tuple[str, ...]) -> Select[Any]:
 
 
 def _substring(column: QueryableAttribute[Any], term: str) -> ColumnElement[bool]:
-    return column.ilike(_like(term), escape="\\")
+    return _matching(column, term, _like(term))
+
+
+def _matching(column: QueryableAttribute[Any], term: str, pattern: str) -> ColumnElement[bool]:
+    if term.lower() == term.upper():
+        # Nothing in the term has a case (Chinese, digits): a plain LIKE finds the same rows, without folding
+        # the case of every row's text first, which is most of what a case-insensitive match costs.
+        return column.like(pattern, escape="\\")
+    return column.ilike(pattern, escape="\\")
 
 
 def _message_match(dialect: str, query: Query, source: type[Message]) -> list[ColumnElement[bool]]:
@@ -106,8 +133,11 @@ def _message_match(dialect: str, query: Query, source: type[Message]) -> list[Co
     return clauses
 
 
+ReachOf = Callable[[type[Message]], ColumnElement[bool]]
+
+
 def _message_candidates(
-    dialect: str, viewer: Viewer, query: Query, source: type[Message], limit: int
+    dialect: str, reach: ReachOf, query: Query, source: type[Message], limit: int
 ) -> Select[Any, Any, Any, Any, Any, Any, Any, Any, Any]:
     return (
         select(
@@ -123,54 +153,78 @@ def _message_candidates(
         )
         .join(Conversation, Conversation.id == source.conversation_id)
         .join(Contact, Contact.id == Conversation.contact_id)
-        .where(_within_reach(viewer, source), Contact.erased_at.is_(None), *_message_match(dialect, query, source))
+        .where(reach(source), Contact.erased_at.is_(None), *_message_match(dialect, query, source))
         .order_by(source.id.desc())
         .limit(limit)
     )
 
 
-def _messages_from(floor: int) -> type[Message]:
+def _messages_from(floor: int, window: int) -> type[Message]:
     """The messages from ``floor`` on, newest first, as a source the match is checked on row by row. The LIMIT
     keeps the planner from reaching for the index instead; it is wide enough never to cut the range (which holds
-    ``RECENT_WINDOW`` messages, and at most a few more that arrived since the floor was read)."""
-    latest = select(Message).where(Message.id >= floor).order_by(Message.id.desc()).limit(2 * RECENT_WINDOW).subquery()
+    at most ``window`` messages, and the few that arrived since the floor was read)."""
+    columns = (Message.id, Message.conversation_id, Message.subject, Message.text, Message.channel)
+    latest = (
+        select(*columns, Message.direction, Message.created_at)
+        .where(Message.id >= floor)
+        .order_by(Message.id.desc())
+        .limit(2 * window)
+        .subquery()
+    )
     return aliased(Message, latest, name="latest_messages")
 
 
 async def _candidate_rows(session: AsyncSession, viewer: Viewer, query: Query) -> list[Any]:
     """The newest ``CANDIDATES + 1`` visible matches, looked for in two steps that together read them all.
 
-    The latest ``RECENT_WINDOW`` messages come first, read newest first and checked one by one: a common word
-    fills the candidates there, from a few thousand rows, where the index would list hundreds of thousands of
-    matches only to keep the newest two hundred. Only when the window holds too few (a rare word, or a reach
-    that is a small share of the traffic) does the index search the older messages, for the rest."""
+    The latest messages come first, read newest first and checked one by one: a common word fills the candidates
+    there, from a few thousand rows, where the index would list hundreds of thousands of matches only to keep the
+    newest two hundred. Only when that window holds too few (a rare word, or a narrow reach) does the index search
+    the older messages, for the rest."""
     dialect = dialect_name(session)
     wanted = CANDIDATES + 1
+    reach, window = await _reach(session, viewer)
     if not query.indexed_terms:
         # Short terms only: the match itself is bounded to the latest messages.
-        return list((await session.execute(_message_candidates(dialect, viewer, query, Message, wanted))).all())
-    oldest_recent = select(Message.id).order_by(Message.id.desc()).offset(RECENT_WINDOW - 1).limit(1)
-    floor = (await session.execute(oldest_recent)).scalar_one_or_none()
-    if floor is None:
+        return list((await session.execute(_message_candidates(dialect, reach, query, Message, wanted))).all())
+    # Any floor splits the messages into two steps that together read them all; ids follow arrival, so this one
+    # leaves about ``window`` messages above it, read without counting them.
+    latest = (await session.execute(select(func.max(Message.id)))).scalar_one_or_none()
+    if latest is None or latest <= window:
         # A store smaller than the window: one step reads it all.
-        return list((await session.execute(_message_candidates(dialect, viewer, query, Message, wanted))).all())
-    recent = _message_candidates(dialect, viewer, query, _messages_from(floor), wanted)
+        return list((await session.execute(_message_candidates(dialect, reach, query, Message, wanted))).all())
+    floor = latest - window + 1
+    recent = _message_candidates(dialect, reach, query, _messages_from(floor, window), wanted)
     rows = list((await session.execute(recent)).all())
     if len(rows) < wanted:
-        older = _message_candidates(dialect, viewer, query, Message, wanted - len(rows)).where(Message.id < floor)
+        older = _message_candidates(dialect, reach, query, Message, wanted - len(rows)).where(Message.id < floor)
         rows.extend((await session.execute(older)).all())
     return rows
 
 
-def _within_reach(viewer: Viewer, source: type[Message]) -> ColumnElement[bool]:
-    """An agent's reach (what they hold and their teams' waiting work) is a small, fixed share of the archive:
-    the search starts from those conversations, read once, so that a common word is not checked against every
-    message out of reach, and a rare one costs no more. Supervisors and admins reach whole teams' archives;
-    there the match, served by the index, narrows first and the reach is checked per candidate."""
-    if viewer.role != ROLE_AGENT:
-        return conversation_scope(viewer)
-    reachable = select(Conversation.id).where(conversation_scope(viewer)).cte("reachable").prefix_with("MATERIALIZED")
-    return source.conversation_id.in_(select(reachable.c.id))
+async def _reach(session: AsyncSession, viewer: Viewer) -> tuple[ReachOf, int]:
+    """How a message's conversation is checked against what the viewer may read, and how many of the latest
+    messages to read one by one before turning to the index.
+
+    Short of seeing everything, a viewer reaches a share of the archive: those conversations are listed once
+    (each branch of the access rule read from its own index, then united) and each message is checked against
+    the list by hash before its words are. The window then widens as the share narrows, so that about
+    ``RECENT_WINDOW`` messages in reach are checked against the words, up to ``WIDEST_WINDOW`` messages read."""
+    scope = conversation_scope(viewer)
+    if viewer.sees_everything:
+        return (lambda _source: scope), RECENT_WINDOW
+    branches = scope.clauses if isinstance(scope, BooleanClauseList) and scope.operator is operators.or_ else [scope]
+    reachable = union(*(select(Conversation.id).where(branch) for branch in branches))
+    if dialect_name(session) != "postgresql":
+        # SQLite has no array to hand over: the list stays a subquery, its index already narrow.
+        return (lambda source: source.conversation_id.in_(reachable)), RECENT_WINDOW
+    ids = list((await session.execute(reachable)).scalars())
+    conversations = (await session.execute(select(func.max(Conversation.id)))).scalar_one_or_none() or 0
+    window = min(WIDEST_WINDOW, max(RECENT_WINDOW, RECENT_WINDOW * conversations // max(len(ids), 1)))
+    # Handed over as one array and unnested into a hashed list: the planner sizes it by its length, where
+    # "= ANY(array)" would have it weigh each of tens of thousands of ids one by one before running anything.
+    listed = select(func.unnest(bindparam("reachable_ids", ids, type_=ARRAY(BigInteger))))
+    return (lambda source: source.conversation_id.in_(listed)), window
 
 
 async def search_messages(session: AsyncSession, viewer: Viewer, query: Query) -> tuple[list[MessageHit], bool]:
@@ -211,28 +265,30 @@ def _name_term(term: str) -> ColumnElement[bool]:
     pg_trgm can still serve from the index: the start of a name is padded into whole trigrams."""
     if len(term) >= INDEXED_LENGTH:
         return _substring(Contact.name, term)
-    return Contact.name.ilike(_like(term)[1:], escape="\\")
+    return _matching(Contact.name, term, _like(term)[1:])
 
 
 def _contact_match(dialect: str, query: Query) -> ColumnElement[bool]:
+    """The customers the query finds, as one list of ids: several lists OR-ed together would each be probed for
+    every customer in turn, where one list is read once and its few customers looked up."""
     indexed = query.indexed_terms
-    clauses: list[ColumnElement[bool]] = []
+    found: list[Select[Any]] = []
     if dialect == "sqlite" and indexed:
         by_index = Contact.id.in_(_fts_rowids("search_contacts", indexed))
-        clauses.append(and_(by_index, *(_name_term(t) for t in query.short_terms)))
+        found.append(select(Contact.id).where(by_index, *(_name_term(t) for t in query.short_terms)))
     else:
-        by_name = select(Contact.id).where(*(_name_term(t) for t in query.terms))
+        found.append(select(Contact.id).where(*(_name_term(t) for t in query.terms)))
         if len(query.text) >= INDEXED_LENGTH:
-            by_identity = select(ContactIdentity.contact_id).where(_substring(ContactIdentity.value, query.text))
-            clauses.append(Contact.id.in_(union(by_name, by_identity)))
-        else:
-            clauses.append(Contact.id.in_(by_name))
+            found.append(select(ContactIdentity.contact_id).where(_substring(ContactIdentity.value, query.text)))
     digits = query.phone_digits
     if digits is not None:
-        clauses.append(
-            Contact.id.in_(select(ContactIdentity.contact_id).where(ContactIdentity.value.like(_like(digits))))
-        )
-    return or_(*clauses)
+        found.append(select(ContactIdentity.contact_id).where(ContactIdentity.value.like(_like(digits))))
+    if not indexed:
+        # Only the beginnings of names: a narrow list, which the planner would otherwise look for by reading the
+        # customers newest first, one by one, for as long as it takes to fill a page.
+        listed = union(*found).cte("names_beginning").prefix_with("MATERIALIZED")
+        return Contact.id.in_(select(listed.c.id))
+    return Contact.id.in_(union(*found)) if len(found) > 1 else Contact.id.in_(found[0])
 
 
 def _closeness(query: Query, name: str | None, identities: list[str]) -> int:

@@ -164,6 +164,9 @@ class WebchatInbox(BaseModel):
     # Origins (scheme://host[:port]) whose pages may open a chat; any other page is refused.
     allowed_origins: list[str] = Field(default_factory=list)
     prechat_form: bool = False
+    # This site's own business hours and their zone, when they differ from the chat's (``[webchat] hours``).
+    hours: list[str] | None = None
+    timezone: str | None = None
 
 
 class WebchatSection(BaseModel):

@@ -19,6 +19,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from inbox.crypto.columns import bind_protection, protection_from
 from inbox.settings import Settings
+from inbox.sqlite_connection import opener
 
 
 def _tune_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
@@ -31,6 +32,8 @@ def _tune_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # What is deleted or overwritten is zeroed in the file, so an erased customer cannot be read back from it.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -48,6 +51,7 @@ class Store:
         quiet: dict[str, Any] = {"echo": settings.database.echo, "hide_parameters": True}
         if self.is_sqlite:
             self._prepare_sqlite_folder()
+            quiet.update(self._sqlite_connections())
             self.reader = create_async_engine(self.url, **quiet, pool_size=settings.database.pool_size)
             self.writer = create_async_engine(self.url, **quiet, pool_size=1, max_overflow=0)
             _tune_sqlite(self.reader, immediate=False)
@@ -72,6 +76,14 @@ class Store:
         path = self.url.split(":///", 1)[1]
         if path and ":memory:" not in path:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+    def _sqlite_connections(self) -> dict[str, Any]:
+        """Connections that cross to SQLite's thread once per statement (see ``inbox.sqlite_connection``), for a
+        plain database file; anything else (in memory, URL options) is opened by SQLAlchemy itself."""
+        path = self.url.split(":///", 1)[1]
+        if not path or ":memory:" in path or "?" in path or path.startswith("file:"):
+            return {}
+        return {"async_creator": opener(path)}
 
     @property
     def dialect(self) -> str:

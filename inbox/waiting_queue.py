@@ -118,10 +118,12 @@ async def claim_waiting(
     offsets: PriorityOffsets,
     dialect: str,
     skip: Collection[int] = (),
+    offered_channels: Collection[str] | None = None,
 ) -> list[Waiting]:
     """Lock up to ``limit`` waiting conversations, best first, passing over rows another transaction holds
     (PostgreSQL; SQLite has one writer at a time, so nothing is held). ``skip`` leaves out conversations the
-    caller has already found no agent for."""
+    caller has already found no agent for. Agents already asked are looked up for conversations on
+    ``offered_channels`` (every channel when None): only those are ever offered."""
     key = epoch_seconds(Conversation.last_message_at, dialect) - offset_sql(offsets)
     query = (
         select(*_COLUMNS)
@@ -138,17 +140,21 @@ async def claim_waiting(
         return []
     ids = [row.id for row in rows]
     last_agents = await _last_agents(session, ids)
-    asked = await asked_during_wait(session, ids)
+    asked = await asked_during_wait(session, _offerable(rows, offered_channels))
     return in_priority_order(
         [_item(row, last_agents.get(row.id), asked.get(row.id, frozenset())) for row in rows], offsets
     )
 
 
 async def waiting_among(
-    session: AsyncSession, conversation_ids: Collection[int], offsets: PriorityOffsets
+    session: AsyncSession,
+    conversation_ids: Collection[int],
+    offsets: PriorityOffsets,
+    offered_channels: Collection[str] | None = None,
 ) -> list[Waiting]:
     """Those of ``conversation_ids`` that still wait for an agent (open, unassigned), best first, read without
-    locks: a route job decides on them outside any transaction and claims them afterwards."""
+    locks: a route job decides on them outside any transaction and claims them afterwards. ``offered_channels``
+    as for ``claim_waiting``."""
     if not conversation_ids:
         return []
     query = (
@@ -163,15 +169,19 @@ async def waiting_among(
     rows = (await session.execute(query)).all()
     if not rows:
         return []
-    ids = [row.id for row in rows]
-    last_agents = await _last_agents(session, ids)
-    asked = await asked_during_wait(session, ids)
+    last_agents = await _last_agents(session, [row.id for row in rows])
+    asked = await asked_during_wait(session, _offerable(rows, offered_channels))
     items = []
     for row in rows:
         # A conversation left on a merged-away record is routed for the customer it now belongs to.
         source = row if row.merged_into_id is None else _merged_view(row, await live_contact(session, row.contact_id))
         items.append(_item(source, last_agents.get(row.id), asked.get(row.id, frozenset())))
     return in_priority_order(items, offsets)
+
+
+def _offerable(rows: Sequence[Any], channels: Collection[str] | None) -> list[int]:
+    """The rows whose conversation may have been offered: asking about the others would be a wasted read."""
+    return [row.id for row in rows if channels is None or row.channel in channels]
 
 
 def _merged_view(row: Any, contact: Contact) -> Any:

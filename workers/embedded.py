@@ -21,7 +21,7 @@ log = logging.getLogger("hub.runner")
 
 # Every commit that queues a job wakes the runner; under a burst of group-committed webhooks that is a claim (a
 # write transaction) per commit. Waiting this long after a wake-up lets one claim take what several queued.
-GATHER_SECONDS = 0.2
+GATHER_SECONDS = 0.02
 
 
 class EmbeddedRunner:

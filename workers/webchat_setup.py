@@ -3,6 +3,7 @@ agents' availability, and the process's realtime bus."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from starlette.routing import BaseRoute
@@ -12,8 +13,10 @@ from channels.webchat import (
     Availability,
     ChatEntry,
     InboxConfig,
+    LimiterFactory,
     Limits,
     RateLimit,
+    RedisRateLimiter,
     WebchatChannel,
     WebchatConfig,
     outbound_key,
@@ -34,7 +37,8 @@ from inbox.webchat_history import attachment_names, visitor_messages
 from router import Presence, RouterPolicy, effective_presence, is_working
 from workers.webchat_hours import is_open, next_opening, parse_hours
 
-# Many visitors open the chat at once after a campaign; one store query per second answers them all.
+# Many visitors open the chat at once after a campaign; one store query per second answers them all, and the
+# visitors who arrive while it runs wait for that one rather than each starting their own.
 AVAILABILITY_CACHE_SECONDS = 1.0
 
 
@@ -88,17 +92,34 @@ class StoreVisitors:
 
     def __init__(self, store: Store, settings: Settings, policy: RouterPolicy | None = None) -> None:
         self.store = store
-        self.hours = parse_hours(settings.webchat.hours, settings.webchat.timezone)
+        section = settings.webchat
+        self.hours = parse_hours(section.hours, section.timezone)
+        # Sites may keep hours of their own (a shop in another country, a team that works weekends).
+        self.inbox_hours = {
+            inbox.key: parse_hours(
+                section.hours if inbox.hours is None else inbox.hours, inbox.timezone or section.timezone
+            )
+            for inbox in section.inboxes
+            if inbox.hours is not None or inbox.timezone is not None
+        }
         self.policy = policy or RouterPolicy()
         self._cached: tuple[float, Availability] | None = None
+        self._asking: asyncio.Task[Availability] | None = None
 
     async def availability(self, inbox: str) -> Availability:
-        del inbox  # every inbox is answered by the same agents for now
         now = time.time()
-        if not is_open(self.hours, now):
-            return Availability(False, "closed", next_opening(self.hours, now))
+        hours = self.inbox_hours.get(inbox, self.hours)
+        if not is_open(hours, now):
+            return Availability(False, "closed", next_opening(hours, now))
+        # Every inbox is answered by the same agents: whether one is free is one answer for all of them.
         if self._cached is not None and now - self._cached[0] < AVAILABILITY_CACHE_SECONDS:
             return self._cached[1]
+        if self._asking is None or self._asking.done():
+            self._asking = asyncio.create_task(self._agents_available(now))
+        # Shielded: one visitor hanging up must not cancel the answer the others wait for.
+        return await asyncio.shield(self._asking)
+
+    async def _agents_available(self, now: float) -> Availability:
         async with self.store.read() as session:
             agents = await agent_snapshots(session)
         timeout = self.policy.heartbeat_timeout_seconds
@@ -130,6 +151,23 @@ class StoreVisitors:
         return await do_send_webchat_transcript(self.store, visitor_id, email) is not None
 
 
+def shared_limiters(settings: Settings) -> LimiterFactory | None:
+    """Buckets in Redis when it is configured: several web processes then hold a visitor (and an address) to one
+    limit between them, not one each."""
+    if not settings.jobs.redis_url:
+        return None
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(settings.jobs.redis_url)
+    # Hubs sharing one Redis keep apart by their queue's name, as their jobs do.
+    prefix = f"{settings.jobs.queue_name}:webchat-rate:"
+
+    def limiter(kind: str, limit: RateLimit) -> RedisRateLimiter:
+        return RedisRateLimiter(client, limit, f"{prefix}{kind}:")
+
+    return limiter
+
+
 def build_webchat_routes(
     settings: Settings, sink: InboundSink, store: Store, bus: Bus | None = None
 ) -> list[BaseRoute]:
@@ -137,4 +175,8 @@ def build_webchat_routes(
     if config is None:
         return []
     visitors = StoreVisitors(store, settings)
-    return webchat_routes(config, sink, bus or process_bus(settings), visitors.availability, visitors)
+    limiter = shared_limiters(settings)
+    bus = bus or process_bus(settings)
+    if limiter is None:
+        return webchat_routes(config, sink, bus, visitors.availability, visitors)
+    return webchat_routes(config, sink, bus, visitors.availability, visitors, limiter)

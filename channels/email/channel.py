@@ -10,6 +10,7 @@ from channels.email.compose import ComposedEmail, compose_email
 from channels.email.config import ComposeConfig, ParseConfig
 from channels.email.parse import parse_email, read_message
 from channels.email.smtp import SmtpSender
+from channels.email.wire import compose_wire
 
 
 class EmailChannel:
@@ -42,6 +43,11 @@ class EmailChannel:
         """Send and return the Message-ID (without brackets) that replies will quote."""
         if self._sender is None:
             raise RuntimeError("EmailChannel was built without an SMTP sender")
+        # The common shape (no attachments) is written straight to bytes: the same bytes, a fraction of the cost.
+        wire = compose_wire(outbound, self.compose_config)
+        if wire is not None:
+            await self._sender.send_bytes(wire.data, sender=wire.sender, recipients=wire.recipients)
+            return wire.message_id
         composed = self.compose(outbound)
         await self._sender.send_bytes(composed.as_bytes(), sender=composed.sender, recipients=composed.recipients)
         return composed.message_id

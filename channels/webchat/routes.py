@@ -6,20 +6,29 @@ websocket handshakes, and without this check any site could open chats in its vi
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from channels.base import InboundSink
-from channels.webchat.config import ROUTE_PREFIX, WebchatConfig
+from channels.webchat.config import ROUTE_PREFIX, RateLimit, WebchatConfig
 from channels.webchat.ports import AvailabilityCheck, RealtimeBus, VisitorRecords
-from channels.webchat.rate_limit import RateLimiter
+from channels.webchat.rate_limit import Limiter, RateLimiter
 from channels.webchat.session import CLOSE_FORBIDDEN, Edge, VisitorSession
 from channels.webchat.tokens import VisitorTokens
 
 ASSET_TYPES = {"widget.js": "text/javascript; charset=utf-8", "widget.css": "text/css; charset=utf-8"}
 TRANSCRIPTS_PER_HOUR = 6
+
+# Makes the limiter for one kind of bucket ("visitor", "address", "transcript"); in-process buckets by default.
+LimiterFactory = Callable[[str, RateLimit], Limiter]
+
+
+def local_limiter(_kind: str, limit: RateLimit) -> Limiter:
+    return RateLimiter(limit)
 
 
 def build_edge(
@@ -28,9 +37,8 @@ def build_edge(
     bus: RealtimeBus,
     availability: AvailabilityCheck,
     visitors: VisitorRecords,
+    limiter: LimiterFactory = local_limiter,
 ) -> Edge:
-    from channels.webchat.config import RateLimit
-
     return Edge(
         config=config,
         sink=sink,
@@ -38,9 +46,9 @@ def build_edge(
         availability=availability,
         visitors=visitors,
         tokens=VisitorTokens(config.secret_key, config.token_max_age_seconds),
-        per_visitor=RateLimiter(config.visitor_rate),
-        per_address=RateLimiter(config.ip_rate),
-        transcripts=RateLimiter(RateLimit(burst=2, per_second=TRANSCRIPTS_PER_HOUR / 3600)),
+        per_visitor=limiter("visitor", config.visitor_rate),
+        per_address=limiter("address", config.ip_rate),
+        transcripts=limiter("transcript", RateLimit(burst=2, per_second=TRANSCRIPTS_PER_HOUR / 3600)),
     )
 
 
@@ -50,8 +58,9 @@ def webchat_routes(
     bus: RealtimeBus,
     availability: AvailabilityCheck,
     visitors: VisitorRecords,
+    limiter: LimiterFactory = local_limiter,
 ) -> list[BaseRoute]:
-    edge = build_edge(config, sink, bus, availability, visitors)
+    edge = build_edge(config, sink, bus, availability, visitors, limiter)
     # Read once: the files are small and a restart picks up edits.
     assets = {name: (config.assets_dir / name).read_bytes() for name in ASSET_TYPES}
 

@@ -27,7 +27,7 @@ from channels.webchat.ports import (
     VisitorRecords,
     visitor_topic,
 )
-from channels.webchat.rate_limit import RateLimiter
+from channels.webchat.rate_limit import Limiter
 from channels.webchat.tokens import VisitorClaim, VisitorTokens, new_visitor_id
 
 log = logging.getLogger("hub.webchat")
@@ -49,9 +49,9 @@ class Edge:
     availability: AvailabilityCheck
     visitors: VisitorRecords
     tokens: VisitorTokens
-    per_visitor: RateLimiter
-    per_address: RateLimiter
-    transcripts: RateLimiter
+    per_visitor: Limiter
+    per_address: Limiter
+    transcripts: Limiter
 
     @property
     def limits(self) -> Limits:
@@ -185,16 +185,13 @@ class VisitorSession:
         else:
             raise FrameRefused("bad_frame", "unknown message type")
 
-    def _throttle(self) -> None:
-        wait = max(
-            self.edge.per_visitor.retry_after(self.visitor),
-            self.edge.per_address.retry_after(self.address),
-        )
+    async def _throttle(self) -> None:
+        wait = max(await self.edge.per_visitor.take(self.visitor), await self.edge.per_address.take(self.address))
         if wait > 0:
             raise FrameRefused("rate_limited", THROTTLED)
 
     async def _message(self, frame: dict[str, Any]) -> None:
-        self._throttle()
+        await self._throttle()
         content: dict[str, Any] = {key: frame[key] for key in ("cid", "text", "file") if key in frame}
         raw = envelope(self.visitor, self.inbox.key, self.name, content, self.address)
         message = to_message(self.visitor, self.inbox.key, self.name, content, self.edge.limits, raw)
@@ -237,7 +234,7 @@ class VisitorSession:
                 await self.edge.sink.delivery_update(update)
 
     async def _left_email(self, frame: dict[str, Any], *, prefer_email: bool) -> None:
-        self._throttle()
+        await self._throttle()
         email = clean_email(frame.get("email"))
         if email is None:
             raise FrameRefused("bad_email", "please enter a valid email address")
@@ -251,7 +248,7 @@ class VisitorSession:
         email = clean_email(frame.get("email"))
         if email is None:
             raise FrameRefused("bad_email", "please enter a valid email address")
-        if self.edge.transcripts.retry_after(self.visitor) > 0:
+        if await self.edge.transcripts.take(self.visitor) > 0:
             raise FrameRefused("rate_limited", "a transcript was sent a moment ago; please wait a little")
         queued = await self.edge.visitors.send_transcript(self.visitor, email)
         await self.ws.send_json({"type": "transcript.queued" if queued else "transcript.empty", "email": email})

@@ -6,7 +6,7 @@ Many decisions are applied in one transaction with a fixed number of statements:
 still wait are locked, each decision is checked against the agent's load as it stands with the earlier ones
 counted, and the claims, the agents' idle clocks and one "routing.decision" event per decision are written.
 A claim on a synchronous channel (a call-back, a chat) becomes an offer the agent accepts or declines; the
-conversation is held by them meanwhile, which reserves their capacity (see ``inbox.actions.offer``).
+conversation is held by them meanwhile, which reserves their capacity (see ``inbox.actions.offer_claims``).
 Locks are taken agents first, then conversations, each in id order, as every other claim takes them.
 """
 
@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inbox.actions.offer import open_offers_for_claims
+from inbox.actions.offer_claims import open_offers_for_claims
 from inbox.models import Agent, Conversation, ConversationStatus, Event, utcnow
 from inbox.routing_plan import Proposal
 from inbox.routing_snapshots import HELD_STATUSES

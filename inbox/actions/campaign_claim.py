@@ -8,6 +8,12 @@ at any point leaves either an unclaimed row or a claimed row with its message: n
 
 A row still ``sending`` after its deadline belonged to a process that died mid-send; it is claimed again and
 resent with the same message (for email the same Message-ID, so a copy that did get through threads as one).
+
+Known limit of exactly-once: outcomes are committed a fraction of a second after the network accepts a message
+(``FLUSH_SECONDS`` in ``workers.jobs.campaign_pacing``), so a message accepted in that last moment before a hard
+crash (power cut, SIGKILL) is still ``sending`` here and goes out a second time when its claim has expired,
+with the same Message-ID, which mail clients and most receiving servers fold into one. Recording before sending
+cannot close that window: the network's answer is what is recorded, and it may be lost with the process.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import Row, Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.html import sanitize_html
@@ -49,6 +55,42 @@ _COUNTED = (
 
 # (message id, conversation reply token, Message-ID hint, conversation id)
 _MessageRef = tuple[int, str, str | None, int]
+
+
+def _table(model: Any) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+# Plain tables, not ORM entities: a claim reads and writes a thousand rows and needs none of the identity map.
+_RECIPIENTS = _table(CampaignRecipient)
+_CONVERSATIONS = _table(Conversation)
+_MESSAGES = _table(Message)
+_DUE_COLUMNS = (
+    _RECIPIENTS.c.id,
+    _RECIPIENTS.c.contact_id,
+    _RECIPIENTS.c.address,
+    _RECIPIENTS.c.message_id,
+    _RECIPIENTS.c.conversation_id,
+    _RECIPIENTS.c.attempts,
+)
+_ROW_UPDATE = (
+    update(_RECIPIENTS)
+    .where(_RECIPIENTS.c.id == bindparam("b_id"))
+    .values(
+        status=bindparam("b_status"),
+        reason=bindparam("b_reason"),
+        message_id=bindparam("b_message_id"),
+        conversation_id=bindparam("b_conversation_id"),
+        not_before=bindparam("b_not_before"),
+        claim_token=bindparam("b_claim_token"),
+        claimed_until=bindparam("b_claimed_until"),
+        attempts=bindparam("b_attempts"),
+    )
+)
+# A due row: one type per column of _DUE_COLUMNS.
+_Due = Row[Any, Any, Any, Any, Any, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,19 +174,23 @@ async def do_claim_recipients(
         if campaign is None or campaign.generation != generation or campaign.status != CampaignStatus.SENDING.value:
             return None
         claim = Claim(token=secrets.token_hex(16), channel=campaign.channel, sender=campaign.sender)
-        query = select(CampaignRecipient).where(_due(campaign_id, now)).order_by(CampaignRecipient.id).limit(limit)
+        query = select(*_DUE_COLUMNS).where(_due(campaign_id, now)).order_by(_RECIPIENTS.c.id).limit(limit)
         if not store.is_sqlite:
             query = query.with_for_update(skip_locked=True)
-        rows = list((await session.execute(query)).scalars())
+        rows = list((await session.execute(query)).all())
         if not rows:
             return claim
         content = content_of(campaign)
         audience = await load_audience(session, [row.contact_id for row in rows])
         since = now - timedelta(days=rules.frequency_cap_days)
-        recent = await _sent_lately(session, campaign_id, [row.contact_id for row in rows], since)
+        recent = (
+            await _sent_lately(session, campaign_id, [row.contact_id for row in rows], since)
+            if rules.frequency_cap
+            else {}
+        )
         updates: list[dict[str, Any]] = []
-        fresh: list[tuple[CampaignRecipient, Audience, RenderedContent, str]] = []
-        resumed: list[tuple[CampaignRecipient, Audience, RenderedContent, str]] = []
+        fresh: list[tuple[_Due, Audience, RenderedContent, str]] = []
+        resumed: list[tuple[_Due, Audience, RenderedContent, str]] = []
         for row in rows:
             person = audience.get(row.contact_id)
             reason = _refusal(person, campaign.channel, rules, recent.get(row.contact_id, 0))
@@ -213,7 +259,7 @@ async def do_claim_recipients(
         return claim
 
 
-def _finished(row: CampaignRecipient, status: RecipientStatus, reason: str, now: datetime) -> dict[str, Any]:
+def _finished(row: _Due, status: RecipientStatus, reason: str, now: datetime) -> dict[str, Any]:
     return {
         "id": row.id,
         "status": status.value,
@@ -227,7 +273,7 @@ def _finished(row: CampaignRecipient, status: RecipientStatus, reason: str, now:
     }
 
 
-def _deferred(row: CampaignRecipient, wake: datetime) -> dict[str, Any]:
+def _deferred(row: _Due, wake: datetime) -> dict[str, Any]:
     return {
         "id": row.id,
         "status": RecipientStatus.QUEUED.value,
@@ -244,13 +290,13 @@ def _deferred(row: CampaignRecipient, wake: datetime) -> dict[str, Any]:
 async def _bulk_update(session: AsyncSession, updates: list[dict[str, Any]]) -> None:
     if updates:
         # Every dict has the same keys, so this is one executemany UPDATE by primary key.
-        await session.execute(update(CampaignRecipient), updates)
+        await session.execute(_ROW_UPDATE, [{f"b_{key}": value for key, value in row.items()} for row in updates])
 
 
 async def _create_messages(
     session: AsyncSession,
     campaign: Campaign,
-    fresh: list[tuple[CampaignRecipient, Audience, RenderedContent, str]],
+    fresh: list[tuple[_Due, Audience, RenderedContent, str]],
     now: datetime,
     domain: str,
 ) -> dict[int, _MessageRef]:
@@ -277,7 +323,7 @@ async def _create_messages(
     ]
     conversations = (
         await session.execute(
-            insert(Conversation).returning(Conversation.id, sort_by_parameter_order=True), conversation_rows
+            insert(_CONVERSATIONS).returning(_CONVERSATIONS.c.id, sort_by_parameter_order=True), conversation_rows
         )
     ).all()
     message_rows: list[dict[str, Any]] = []
@@ -303,7 +349,7 @@ async def _create_messages(
             }
         )
     messages = (
-        await session.execute(insert(Message).returning(Message.id, sort_by_parameter_order=True), message_rows)
+        await session.execute(insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True), message_rows)
     ).all()
     tokens = [str(values["reply_token"]) for values in conversation_rows]
     return {

@@ -3,6 +3,9 @@
 A recipient row is only changed while it still carries the claim's token: if its claim ran out and another
 process took it over, that process owns the row's outcome. The message row follows the network's answer either
 way, so the conversation shows what the customer got.
+
+Sends that went out are the bulk of every flush and all get the same values, so they are written with one
+statement per table over the list of ids (an array parameter on PostgreSQL), not a statement per row.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import BigInteger, ColumnElement, Table, any_, bindparam, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox import audit
 from inbox.models import CampaignRecipient, Message, RecipientStatus
@@ -26,6 +31,9 @@ class SendOutcome:
     error: str | None = None
     permanent: bool = False
     code: str | None = None
+    # The external id the message row already carries (an email Message-ID minted at the claim): a send that
+    # returns it leaves the row's id as it is.
+    stored_external_id: str | None = None
 
     @property
     def sent(self) -> bool:
@@ -63,6 +71,14 @@ _MESSAGE_UPDATE = (
         failure_reason=bindparam("b_reason"),
     )
 )
+
+
+def id_among(column: Any, ids: list[int], dialect: str) -> ColumnElement[bool]:
+    """``column IN ids``; on PostgreSQL as one array parameter, so the statement is prepared once whatever the
+    number of ids."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, ids, type_=ARRAY(BigInteger)))  # type: ignore[no-any-return]
+    return column.in_(ids)  # type: ignore[no-any-return]
 
 
 def _failed_status(outcome: SendOutcome, channel: str) -> str:
@@ -104,9 +120,14 @@ async def do_record_outcomes(
                 select(CampaignRecipient.id, CampaignRecipient.attempts).where(CampaignRecipient.id.in_(retrying))
             )
             attempts = {int(rid): int(count) for rid, count in rows.all()}
+        sent = [item for item in outcomes if item.sent]
+        if sent:
+            await _record_sent(session, store.dialect, token, sent, now)
         recipients: list[dict[str, Any]] = []
         messages: list[dict[str, Any]] = []
         for item in outcomes:
+            if item.sent and item.external_id == item.stored_external_id:
+                continue
             if item.sent:
                 status, message_status, reason, not_before = RecipientStatus.SENT.value, "sent", None, None
             elif item.permanent or attempts.get(item.recipient_id, 0) >= limit:
@@ -116,6 +137,17 @@ async def do_record_outcomes(
                 status, message_status, reason = RecipientStatus.QUEUED.value, "queued", item.error
                 not_before = now + timedelta(seconds=retry_delay_seconds)
             sent_at = now if item.sent else None
+            messages.append(
+                {
+                    "b_id": item.message_id,
+                    "b_status": message_status,
+                    "b_external_id": item.external_id,
+                    "b_sent_at": sent_at,
+                    "b_reason": reason if message_status == "failed" else None,
+                }
+            )
+            if item.sent:
+                continue
             recipients.append(
                 {
                     "b_id": item.recipient_id,
@@ -126,16 +158,8 @@ async def do_record_outcomes(
                     "b_not_before": not_before,
                 }
             )
-            messages.append(
-                {
-                    "b_id": item.message_id,
-                    "b_status": message_status,
-                    "b_external_id": item.external_id,
-                    "b_sent_at": sent_at,
-                    "b_reason": reason if message_status == "failed" else None,
-                }
-            )
-        await session.execute(_RECIPIENT_UPDATE, recipients)
+        if recipients:
+            await session.execute(_RECIPIENT_UPDATE, recipients)
         # A retry keeps the Message-ID reserved at the claim; only a sent message learns the network's id.
         sent_messages = [row for row in messages if row["b_external_id"] is not None]
         other_messages = [row for row in messages if row["b_external_id"] is None]
@@ -155,6 +179,29 @@ async def do_record_outcomes(
         failed = sum(1 for item in outcomes if not item.sent)
         if failed:
             audit.record(session, "campaign.send_failures", count=failed, channel=channel)
+
+
+async def _record_sent(session: AsyncSession, dialect: str, token: str, sent: list[SendOutcome], now: datetime) -> None:
+    await session.execute(
+        update(_RECIPIENTS)
+        .where(id_among(_RECIPIENTS.c.id, [item.recipient_id for item in sent], dialect))
+        .where(_RECIPIENTS.c.claim_token == token)
+        .values(
+            status=RecipientStatus.SENT.value,
+            reason=None,
+            sent_at=now,
+            not_before=None,
+            claim_token=None,
+            claimed_until=None,
+        )
+    )
+    unchanged = [item.message_id for item in sent if item.external_id == item.stored_external_id]
+    if unchanged:
+        await session.execute(
+            update(_MESSAGES)
+            .where(id_among(_MESSAGES.c.id, unchanged, dialect))
+            .values(delivery_status="sent", sent_at=now, failure_reason=None)
+        )
 
 
 async def do_release_claims(store: Store, token: str, recipient_ids: list[int]) -> None:

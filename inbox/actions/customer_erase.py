@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox import audit
@@ -33,6 +33,8 @@ from inbox.models import (
 from inbox.store import Store
 
 TOMBSTONE = "[erased at the customer's request]"
+# SQLite's full-text indexes (migration 0004), merged after an erasure.
+SEARCH_INDEXES = ("search_messages", "search_contacts")
 UNSENT = ("queued", "sending")
 
 
@@ -88,7 +90,30 @@ async def do_erase_customer(
         )
     # Erasure is explicit and rare: its files go at once rather than after the purge's grace period.
     files = await release_files(store, blobs, [*digests, *raw_digests], grace_seconds=0)
+    if store.is_sqlite:
+        await _scrub_sqlite_file(store)
     return ErasureSummary(contact_ids=ids, files=files, **counts)
+
+
+async def _scrub_sqlite_file(store: Store) -> None:
+    """Leave no erased byte recoverable from the SQLite files.
+
+    The connections run with ``secure_delete`` on, so rows, cells and pages the erasure freed were overwritten
+    with zeros, but three copies remain: the search indexes' older segments (FTS5 marks a deleted row rather than
+    rewriting what indexed it), and the write-ahead log, whose frames keep the pages as they were before. Merging
+    each index into one segment frees the old ones (zeroed in turn); a truncating checkpoint then copies the
+    scrubbed pages into the database file and empties the log. Erasure is rare and explicit, so the cost of
+    rewriting the indexes is paid then rather than left to chance.
+    """
+    async with store.write() as session:
+        for index in SEARCH_INDEXES:
+            await session.execute(text(f"INSERT INTO {index} ({index}) VALUES ('optimize')"))
+    async with store.writer.connect() as connection:
+        # Outside any transaction: a checkpoint cannot run inside one.
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+        await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 async def _erase_rows(

@@ -6,7 +6,7 @@ because they are locked), places the conversations in priority order; the assign
 and one "routing.decision" event per assignment are written together.
 A placement on a synchronous channel (a call-back, a chat) is an offer rather than a final assignment: the
 conversation is held by the agent, which reserves their capacity, until they accept, decline or let it expire
-(see ``inbox.actions.offer``); agents already asked during the conversation's wait are passed over.
+(see ``inbox.actions.offer_claims``); agents already asked during the conversation's wait are passed over.
 Several drains can run side by side: they lock different rows and never wait for each other.
 """
 
@@ -21,7 +21,7 @@ from sqlalchemy import Table, bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox import audit
-from inbox.actions.offer import open_offers_for_claims
+from inbox.actions.offer_claims import open_offers_for_claims
 from inbox.free_agents import hold_agents, hold_free_agents
 from inbox.models import Agent, Conversation, ConversationStatus, utcnow
 from inbox.routing_snapshots import agent_snapshots
@@ -147,7 +147,12 @@ async def _batch(
     point in another."""
     at = utcnow()
     waiting = await claim_waiting(
-        session, limit=batch_size, offsets=policy.offsets, dialect=dialect, skip=state.passed_over
+        session,
+        limit=batch_size,
+        offsets=policy.offsets,
+        dialect=dialect,
+        skip=state.passed_over,
+        offered_channels=policy.synchronous_channels,
     )
     if not waiting:
         return 0, 0, False

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, delete, insert, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from channels.base import InboundMessage
 from inbox.actions.quarantine import do_quarantine
@@ -225,25 +226,67 @@ async def _place(
         placement.reopened = _touch_conversation(conversation, message, now)
         placements.append(placement)
     if created:
-        session.add_all(created)
-        await session.flush()
+        await _insert_conversations(session, created)
     return placements
 
 
+async def _insert_conversations(session: AsyncSession, created: Sequence[Conversation]) -> None:
+    """Write the batch's new conversations in one INSERT and attach them to the session as stored rows.
+
+    The unit of work would issue one INSERT per conversation on SQLite: it needs each new id matched to its
+    object, and SQLite promises no order for the rows RETURNING gives back. Reply tokens are unique, so the ids
+    are matched by token instead, whatever order they come in.
+    """
+    table = Conversation.__table__
+    assert isinstance(table, Table)
+    rows = [_conversation_row(conversation) for conversation in created]
+    returned = await session.execute(insert(table).returning(table.c.id, table.c.reply_token), rows)
+    ids = {token: conversation_id for conversation_id, token in returned.all()}
+    for conversation in created:
+        conversation.id = ids[conversation.reply_token]
+        # Now a stored row, not a new object: later changes in this unit of work are flushed as UPDATEs.
+        make_transient_to_detached(conversation)
+        session.add(conversation)
+
+
 def _new_conversation(message: InboundMessage, contact_id: int, now: datetime) -> Conversation:
+    # Every column the store does not fill itself is given, since the row is written from these attributes.
     return Conversation(
         contact_id=contact_id,
         channel=message.channel.value,
         status=ConversationStatus.OPEN.value,
         priority=0,
+        assignee_id=None,
+        team_id=None,
+        labels=[],
         subject=message.subject,
         reply_token=secrets.token_urlsafe(16),
         session_key=message.thread.session_key,
-        labels=[],
         is_complaint=False,
         created_at=now,
         last_message_at=now,
+        first_response_at=None,
+        resolved_at=None,
+        snoozed_until=None,
+        first_response_due_at=None,
+        resolution_due_at=None,
     )
+
+
+# The columns of a new conversation's row: all but the id and those the database fills (the tier rank).
+_CONVERSATION_KEYS = tuple(
+    (attribute.key, attribute.columns[0].key)
+    for attribute in inspect(Conversation).column_attrs
+    if not (attribute.columns[0].primary_key or attribute.columns[0].server_default is not None)
+)
+
+
+def _conversation_row(conversation: Conversation) -> dict[str, Any]:
+    state = conversation.__dict__
+    missing = [name for name, _ in _CONVERSATION_KEYS if name not in state]
+    # A column added to the model without a value here would otherwise be written as NULL, not its default.
+    assert not missing, f"a new conversation needs a value for {missing}"
+    return {column: state[name] for name, column in _CONVERSATION_KEYS}
 
 
 def _touch_conversation(conversation: Conversation, message: InboundMessage, now: datetime) -> bool:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, Table, Update, bindparam, case, or_, select, update
 
 from inbox import audit, outbox
 from inbox.models import DeadLetter, OutboxJob, OutboxStatus, utcnow
@@ -31,32 +32,50 @@ async def do_claim_due_jobs(
     arq). On PostgreSQL, SKIP LOCKED lets several processes claim side by side without taking the same row.
     """
     now = now or utcnow()
+    statement = _claim_statement(not store.is_sqlite, claim_as)
     async with store.write() as session:
-        due = (
-            select(OutboxJob)
-            .where(
-                or_(
-                    (OutboxJob.status == OutboxStatus.PENDING.value) & (OutboxJob.run_after <= now),
-                    OutboxJob.status.in_([OutboxStatus.RUNNING.value, OutboxStatus.DISPATCHED.value])
-                    & (OutboxJob.lease_until < now),
-                )
+        result = await session.execute(statement, {"now": now, "limit": limit, "lease_until": now + lease})
+        rows = sorted(result.all(), key=lambda row: (row.run_after, row.id))
+    return [ClaimedJob(row.id, row.job, row.key, dict(row.payload or {}), max(1, row.attempts)) for row in rows]
+
+
+@cache
+def _claim_statement(skip_locked: bool, claim_as: OutboxStatus) -> Update:
+    """One statement both picks the due rows and leases them. It is built once: the runner claims after every
+    commit that queued a job, and composing the query each time cost as much as running it."""
+    table = OutboxJob.__table__
+    assert isinstance(table, Table)
+    now = bindparam("now", type_=table.c.run_after.type)
+    due = (
+        select(table.c.id)
+        .where(
+            or_(
+                (table.c.status == OutboxStatus.PENDING.value) & (table.c.run_after <= now),
+                ((table.c.status == OutboxStatus.RUNNING.value) | (table.c.status == OutboxStatus.DISPATCHED.value))
+                & (table.c.lease_until < now),
             )
-            .order_by(OutboxJob.run_after, OutboxJob.id)
-            .limit(limit)
         )
-        if not store.is_sqlite:
-            due = due.with_for_update(skip_locked=True)
-        rows = (await session.execute(due)).scalars().all()
-        claimed: list[ClaimedJob] = []
-        for row in rows:
-            # A dispatched job whose lease ran out is handed over again (arq drops the duplicate by job id), so
-            # it does not count as another attempt; a job that was running when its process died does.
-            if row.status != OutboxStatus.DISPATCHED.value or claim_as is OutboxStatus.RUNNING:
-                row.attempts += 1
-            row.status = claim_as.value
-            row.lease_until = now + lease
-            claimed.append(ClaimedJob(row.id, row.job, row.key, dict(row.payload), max(1, row.attempts)))
-        return claimed
+        .order_by(table.c.run_after, table.c.id)
+        .limit(bindparam("limit"))
+    )
+    if skip_locked:
+        due = due.with_for_update(skip_locked=True)
+    picked = due.cte("due")
+    attempts: ColumnElement[int] = table.c.attempts + 1
+    if claim_as is not OutboxStatus.RUNNING:
+        # A dispatched job whose lease ran out is handed over again (arq drops the duplicate by job id), so it
+        # does not count as another attempt; a job that was running when its process died does.
+        attempts = table.c.attempts + case((table.c.status == OutboxStatus.DISPATCHED.value, 0), else_=1)
+    return (
+        update(table)
+        .where(table.c.id.in_(select(picked.c.id)))
+        .values(
+            status=claim_as.value,
+            attempts=attempts,
+            lease_until=bindparam("lease_until", type_=table.c.lease_until.type),
+        )
+        .returning(table.c.id, table.c.job, table.c.key, table.c.payload, table.c.attempts, table.c.run_after)
+    )
 
 
 async def do_begin_attempt(store: Store, job_id: int, attempt: int, lease: timedelta) -> ClaimedJob | None:
@@ -73,12 +92,26 @@ async def do_begin_attempt(store: Store, job_id: int, attempt: int, lease: timed
 
 async def do_finish_job(store: Store, job_id: int) -> None:
     async with store.write() as session:
-        row = await session.get(OutboxJob, job_id)
-        if row is not None:
-            row.status = OutboxStatus.DONE.value
-            row.finished_at = utcnow()
-            row.lease_until = None
-            row.last_error = None
+        await session.execute(_FINISH, {"job_id": job_id, "done": OutboxStatus.DONE.value, "finished_at": utcnow()})
+
+
+def _finish_statement() -> Update:
+    table = OutboxJob.__table__
+    assert isinstance(table, Table)
+    return (
+        update(table)
+        .where(table.c.id == bindparam("job_id"))
+        .values(
+            status=bindparam("done"),
+            finished_at=bindparam("finished_at", type_=table.c.finished_at.type),
+            lease_until=None,
+            last_error=None,
+        )
+    )
+
+
+# One UPDATE, no read first: finishing is the runner's most frequent write.
+_FINISH = _finish_statement()
 
 
 async def do_schedule_retry(store: Store, job_id: int, error: str, delay_seconds: float, *, release: bool) -> None:

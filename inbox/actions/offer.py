@@ -4,37 +4,27 @@
 keeps every other router off it) and queues the offer's expiry for the moment it falls due. Accepting keeps it
 with them; declining, or letting it expire, hands it back to the queue with its original age — the priority key
 comes from when the customer wrote, which an offer never touches — and asks for a drain so it is placed at once.
-The offer row stays as the record that this agent refused this wait: ``routing_offers`` is unique per
-conversation, agent and wait, so nobody can put it to them again, and ``inbox.offer_queries.declined_by`` hands
-the refusals to the router so it does not try.
+The offer row stays as the record that this agent was asked during this wait: ``routing_offers`` is unique per
+conversation, agent and wait, so nobody can put it to them again, and ``inbox.offer_queries.asked_during_wait``
+hands them to the router so it does not try. Routers that claim many conversations at once turn their claims
+on synchronous channels into offers with ``inbox.actions.offer_claims``.
 
 Locks follow every other claim's order: the agent's row first, then the conversation's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox import audit, outbox
-from inbox.models import (
-    Agent,
-    Conversation,
-    ConversationStatus,
-    OfferStatus,
-    OutboxJob,
-    OutboxStatus,
-    RoutingOffer,
-    utcnow,
-)
+from inbox.models import Agent, Conversation, ConversationStatus, OfferStatus, RoutingOffer, utcnow
 from inbox.routing_snapshots import HELD_STATUSES, agent_snapshots
 from inbox.store import Store
-from inbox.upsert import insert_ignoring_conflict
 from inbox.webhook_events import CONVERSATION_ASSIGNED, enqueue_webhook_events
 
 EXPIRY_JOB = "offer_expiry"
@@ -149,96 +139,6 @@ async def do_offer(
             explanation=explanation or {},
         )
         return Offer(offer_id, conversation_id, agent_id, expires_at)
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimedOffers:
-    """What ``open_offers_for_claims`` made of a router's claims: the offer opened for each conversation, and
-    the conversations handed back to the queue instead (their agent had already been asked during this wait)."""
-
-    offer_ids: dict[int, int]
-    handed_back: list[int]
-    expires_at: datetime
-
-
-async def open_offers_for_claims(
-    session: AsyncSession, claims: Sequence[tuple[int, int]], *, timeout_seconds: float, at: datetime
-) -> ClaimedOffers:
-    """Turn assignments a router has just claimed in the caller's transaction into offers: ``claims`` are
-    (conversation, agent) pairs on synchronous channels, whose conversations are locked by the caller (or it
-    is SQLite's one writer). Each gets an open offer and its expiry job, a handful of statements for the whole
-    batch. A claim that would put a conversation to an agent already asked during this wait is undone (the
-    conversation waits on) rather than offered: the store keeps one offer per agent and wait."""
-    expires_at = at + timedelta(seconds=timeout_seconds)
-    if not claims:
-        return ClaimedOffers({}, [], expires_at)
-    ids = sorted({conversation_id for conversation_id, _ in claims})
-    rows = await session.execute(select(Conversation.id, Conversation.last_message_at).where(Conversation.id.in_(ids)))
-    waiting_since: dict[int, datetime] = {conversation_id: since for conversation_id, since in rows.all()}
-    asked = await session.execute(
-        select(RoutingOffer.conversation_id, RoutingOffer.agent_id, RoutingOffer.waiting_since).where(
-            RoutingOffer.conversation_id.in_(ids)
-        )
-    )
-    refused = {
-        (conversation_id, agent_id)
-        for conversation_id, agent_id, since in asked.all()
-        if waiting_since.get(conversation_id) == since
-    }
-    handed_back = [pair for pair in claims if pair in refused]
-    for conversation_id, agent_id in handed_back:
-        await session.execute(
-            update(Conversation)
-            .where(Conversation.id == conversation_id, Conversation.assignee_id == agent_id)
-            .values(assignee_id=None)
-            .execution_options(synchronize_session=False)
-        )
-    offered = [
-        (conversation_id, agent_id)
-        for conversation_id, agent_id in claims
-        if (conversation_id, agent_id) not in refused and conversation_id in waiting_since
-    ]
-    if not offered:
-        return ClaimedOffers({}, [conversation_id for conversation_id, _ in handed_back], expires_at)
-    # An offer left open on a conversation that was moved by hand and came back to the queue is over: it would
-    # otherwise hold the one open offer a conversation may have.
-    await session.execute(
-        update(RoutingOffer)
-        .where(RoutingOffer.open_conversation_id.in_([conversation_id for conversation_id, _ in offered]))
-        .values(status=OfferStatus.WITHDRAWN.value, open_conversation_id=None, answered_at=at)
-        .execution_options(synchronize_session=False)
-    )
-    created = await session.execute(
-        insert(RoutingOffer).returning(RoutingOffer.id, RoutingOffer.conversation_id),
-        [
-            {
-                "conversation_id": conversation_id,
-                "agent_id": agent_id,
-                "waiting_since": waiting_since[conversation_id],
-                "status": OfferStatus.OPEN.value,
-                "open_conversation_id": conversation_id,
-                "offered_at": at,
-                "expires_at": expires_at,
-            }
-            for conversation_id, agent_id in offered
-        ],
-    )
-    offer_ids = {conversation_id: offer_id for offer_id, conversation_id in created.all()}
-    jobs = [
-        {
-            "job": EXPIRY_JOB,
-            "key": f"{EXPIRY_JOB}:{offer_id}",
-            "payload": {"offer_id": offer_id},
-            "status": OutboxStatus.PENDING.value,
-            "attempts": 0,
-            "run_after": expires_at,
-            "created_at": at,
-        }
-        for offer_id in sorted(offer_ids.values())
-    ]
-    await insert_ignoring_conflict(session, OutboxJob, jobs, ["key"])
-    session.info["queued_jobs"] = True
-    return ClaimedOffers(offer_ids, [conversation_id for conversation_id, _ in handed_back], expires_at)
 
 
 async def _locked_offer(session: AsyncSession, offer_id: int, dialect: str) -> RoutingOffer | None:

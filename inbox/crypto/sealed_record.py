@@ -96,9 +96,12 @@ class SealedRecord(TypeDecorator[R]):
         decode = record_decoder(self.record)
         inner = self.impl_instance.result_processor(dialect, coltype)
         if inner is None:
-            # The usual case (the driver hands over bytes): one call per row.
+            # The usual case (the driver hands over bytes). This runs for every customer read, so ``decode`` is
+            # written out here rather than called.
+            from_stored, parse = self.record.from_stored, _decoder.raw_decode
+
             def process(value: Any) -> R | None:
-                return None if value is None else decode(open_token(value))
+                return None if value is None else from_stored(parse(open_token(value).decode("utf-8"))[0])
 
             return process
 

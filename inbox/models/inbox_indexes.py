@@ -45,8 +45,20 @@ TEAM_QUEUE = Index(
     postgresql_include=[column for column in COVERED if column != "team_id"] + ["assignee_id"],
 )
 
-# Serving order (tier rank, then the longest wait) per assignee and status: Mine and Unassigned are one walk each.
-# Labels ride along too, so that the label filter is read from the index rather than from each row.
+# Serving order (tier rank, then the longest wait) of the waiting work, per status: Unassigned is one walk. A partial
+# index of its own because "assignee IS NULL" does not fix the leading column of a wider index for the planner.
+# Labels ride along in the serving indexes, so that the label filter is read from the index rather than each row.
+SERVING_UNASSIGNED = Index(
+    "ix_conversations_serving_unassigned",
+    Conversation.status,
+    Conversation.tier_rank,
+    Conversation.last_message_at,
+    Conversation.id,
+    postgresql_include=[*COVERED[:4], "labels", *COVERED[4:]],
+    postgresql_where=Conversation.assignee_id.is_(None),
+    sqlite_where=Conversation.assignee_id.is_(None),
+)
+# Serving order per assignee and status: Mine is one walk.
 SERVING_BY_ASSIGNEE = Index(
     "ix_conversations_serving_by_assignee",
     Conversation.assignee_id,
@@ -69,4 +81,4 @@ SERVING = Index(
 # The customers of one tier, read from the index alone: the views rank conversations by tier with it.
 CONTACT_TIER = Index("ix_contacts_tier", Contact.tier, Contact.id)
 
-INBOX_VIEW_INDEXES = (ASSIGNEE_QUEUE, TEAM_QUEUE, SERVING_BY_ASSIGNEE, SERVING, CONTACT_TIER)
+INBOX_VIEW_INDEXES = (ASSIGNEE_QUEUE, TEAM_QUEUE, SERVING_UNASSIGNED, SERVING_BY_ASSIGNEE, SERVING, CONTACT_TIER)

@@ -34,7 +34,9 @@ class SensitiveFields(NamedTuple):
 
     @classmethod
     def from_stored(cls, values: list[str | None]) -> SensitiveFields:
-        document, born, income, health, family = (*values, None, None, None, None, None)[:5]
+        if len(values) != 5:
+            values = [*values, None, None, None, None, None][:5]
+        document, born, income, health, family = values
         return cls(
             document,
             None if born is None else date.fromisoformat(born),

@@ -2,8 +2,12 @@
 each hearing only what their role lets them see.
 
 Per event the feed looks up once where the conversation sits (assignee, team); each listener's audience then
-decides in memory. A transfer is heard by those who could see the conversation before it as well as after, so
-a row leaves the list of whoever lost it. Customers' words (previews) go only to those who may read the
+decides in memory. Events that queued while the feed was busy are looked up together, in one read: under a burst
+(a campaign's answers, a thousand chats) the feed keeps pace with the store's commits instead of falling a read
+per event behind them until the bus cuts it off.
+
+A transfer is heard by those who could see the conversation before it as well as after, so a row leaves the list
+of whoever lost it. Customers' words (previews) go only to those who may read the
 conversation; marketers hear presence and nothing else.
 """
 
@@ -13,11 +17,12 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from inbox.realtime.audience import Audience, Place
 from inbox.realtime.bus import Bus, Event, Subscription
-from inbox.realtime.lookups import Located, locate_conversation, locate_message, locate_visitor
+from inbox.realtime.lookups import Located, locate_conversations, locate_messages, locate_visitor
 from inbox.realtime.preview import preview
 from inbox.realtime.topics import INBOX_TOPIC
 from inbox.store import Store
@@ -26,6 +31,8 @@ log = logging.getLogger("hub.realtime")
 
 # A socket that falls this far behind is closed; its page reconnects and reloads what it shows.
 LISTENER_LIMIT = 500
+# The most events looked up in one read; bounded so a statement's parameters stay few.
+BATCH_LIMIT = 200
 # What an agent's page may be told about a conversation event; anything else a publisher adds stays behind.
 CONVERSATION_KEYS = (
     "type",
@@ -168,18 +175,27 @@ class AgentFeed:
 
     async def _run(self, subscription: Subscription) -> None:
         while (event := await subscription.get()) is not None:
+            events = [event, *subscription.ready(BATCH_LIMIT - 1)]
             try:
-                await self.dispatch(event)
+                await self.dispatch_many(events)
             except Exception:
-                log.exception("a live event could not be passed on")
+                log.exception("live events could not be passed on")
         # The bus lost its connection: every page reconnects and reloads what it shows.
         for listener in list(self._listeners):
             listener.end()
 
     async def dispatch(self, event: Event) -> None:
+        await self.dispatch_many([event])
+
+    async def dispatch_many(self, events: Sequence[Event]) -> None:
+        """Pass ``events`` on in their order, their conversations looked up in one read."""
         if not self._listeners:
             return
-        located = await self._locate(event)
+        places = await self._locate(events)
+        for event, located in zip(events, places, strict=True):
+            self._deliver(event, located)
+
+    def _deliver(self, event: Event, located: Located | None) -> None:
         # Listeners hear one of at most two versions (the conversation in their reach or not): each is built and
         # encoded once, however many sockets there are.
         encoded: dict[bool, str] = {}
@@ -192,16 +208,49 @@ class AgentFeed:
                 text = encoded[visible] = json.dumps(render(event, located, visible), default=str)
             listener.deliver(text)
 
-    async def _locate(self, event: Event) -> Located | None:
-        conversation_id, message_id = event.get("conversation_id"), event.get("message_id")
-        visitor = event.get("visitor")
-        if event.get("type") == "presence":
-            return None
+    async def _locate(self, events: Sequence[Event]) -> list[Located | None]:
+        """Where each event's conversation sits: by its conversation, else its message, else the chat visitor."""
+        conversations: set[int] = set()
+        messages: set[int] = set()
+        visitors: set[str] = set()
+        for event in events:
+            if event.get("type") == "presence":
+                continue
+            conversation_id, message_id, visitor = _subject(event)
+            if conversation_id is not None:
+                conversations.add(conversation_id)
+            elif message_id is not None:
+                messages.add(message_id)
+            elif visitor is not None:
+                visitors.add(visitor)
+        if not (conversations or messages or visitors):
+            return [None] * len(events)
         async with self.store.read() as session:
-            if isinstance(conversation_id, int):
-                return await locate_conversation(session, conversation_id)
-            if isinstance(message_id, int):
-                return await locate_message(session, message_id)
-            if isinstance(visitor, str) and visitor:
-                return await locate_visitor(session, visitor)
-        return None
+            by_conversation = await locate_conversations(session, conversations)
+            by_message = await locate_messages(session, messages)
+            # Typing comes one visitor at a time; each is one indexed read.
+            by_visitor = {visitor: await locate_visitor(session, visitor) for visitor in sorted(visitors)}
+        places: list[Located | None] = []
+        for event in events:
+            conversation_id, message_id, visitor = _subject(event)
+            if event.get("type") == "presence":
+                places.append(None)
+            elif conversation_id is not None:
+                places.append(by_conversation.get(conversation_id))
+            elif message_id is not None:
+                places.append(by_message.get(message_id))
+            elif visitor is not None:
+                places.append(by_visitor.get(visitor))
+            else:
+                places.append(None)
+        return places
+
+
+def _subject(event: Event) -> tuple[int | None, int | None, str | None]:
+    """What names the event's conversation: its id, a message's id, or a chat visitor's id."""
+    conversation_id, message_id, visitor = event.get("conversation_id"), event.get("message_id"), event.get("visitor")
+    return (
+        conversation_id if isinstance(conversation_id, int) else None,
+        message_id if isinstance(message_id, int) else None,
+        visitor if isinstance(visitor, str) and visitor else None,
+    )

@@ -40,6 +40,21 @@ class Subscription:
             return None
         return await self._queue.get()
 
+    def ready(self, limit: int) -> list[Event]:
+        """Up to ``limit`` events already queued, without waiting: a reader that fell behind takes them together.
+        The end of the subscription is left for ``get`` to report."""
+        events: list[Event] = []
+        while len(events) < limit:
+            try:
+                event = self._queue.get_nowait()
+            except asyncio.QueueEmpty:
+                break
+            if event is None:
+                # Only the end follows the end; ``get`` now reports it, the queue being closed and empty.
+                break
+            events.append(event)
+        return events
+
     def deliver_end(self) -> None:
         """End the subscription from the bus's side (shutdown, lost connection)."""
         self._end()

@@ -1,8 +1,9 @@
 """The few reads the live feed needs: where a conversation sits, and which conversation a chat visitor is in.
-Read-only, one indexed lookup each."""
+Read-only, one indexed lookup each; the feed's batches of events look up all their conversations in one."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -43,13 +44,22 @@ async def locate_conversation(session: AsyncSession, conversation_id: int) -> Lo
     return _located(*row) if row is not None else None
 
 
-async def locate_message(session: AsyncSession, message_id: int) -> Located | None:
-    row = (
-        await session.execute(
-            select(*_COLUMNS).join(Message, Message.conversation_id == Conversation.id).where(Message.id == message_id)
-        )
-    ).first()
-    return _located(*row) if row is not None else None
+async def locate_conversations(session: AsyncSession, conversation_ids: Collection[int]) -> dict[int, Located]:
+    if not conversation_ids:
+        return {}
+    rows = await session.execute(select(*_COLUMNS).where(Conversation.id.in_(sorted(set(conversation_ids)))))
+    return {row[0]: _located(*row) for row in rows.all()}
+
+
+async def locate_messages(session: AsyncSession, message_ids: Collection[int]) -> dict[int, Located]:
+    if not message_ids:
+        return {}
+    rows = await session.execute(
+        select(Message.id, *_COLUMNS)
+        .join(Message, Message.conversation_id == Conversation.id)
+        .where(Message.id.in_(sorted(set(message_ids))))
+    )
+    return {row[0]: _located(*row[1:]) for row in rows.all()}
 
 
 async def locate_visitor(session: AsyncSession, visitor: str) -> Located | None:

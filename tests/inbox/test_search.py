@@ -231,6 +231,7 @@ async def test_the_recent_window_and_the_older_messages_together_find_the_same(
         said.append((key, await _say(ctx, world.conversations[key], f"parcel lost on the way to {key}")))
         await _say(ctx, world.conversations[key], "nothing to see here")
     monkeypatch.setattr(search_module, "RECENT_WINDOW", window)
+    monkeypatch.setattr(search_module, "WIDEST_WINDOW", window)
     monkeypatch.setattr(search_module, "CANDIDATES", 4)
     newest_first = [message_id for _, message_id in reversed(said)]
     async with ctx.store.read() as session:

@@ -47,8 +47,8 @@ class Setup:
 
 
 @asynccontextmanager
-async def missed_call_routed_to_chen(ctx: JobContext, jobs: JobDriver, prism_url: str) -> AsyncIterator[Setup]:
-    """A customer hung up in the queue; the call-back item is routed to Chen, who is signed in."""
+async def missed_call_held_by_chen(ctx: JobContext, jobs: JobDriver, prism_url: str) -> AsyncIterator[Setup]:
+    """A customer hung up in the queue; the call-back item is Chen's, who is signed in."""
     agent_id = await add_agent(
         ctx, "Chen Jing", role="agent", password_hash=password_hash(), voice_identity="client:chen"
     )
@@ -61,9 +61,11 @@ async def missed_call_routed_to_chen(ctx: JobContext, jobs: JobDriver, prism_url
             await hub.post(f"{VOICE}/inbound", {**INBOUND_CALL, "CallStatus": "ringing"})
             await hub.post(f"{VOICE}/queue-result", {**INBOUND_CALL, "QueueResult": "hangup", "QueueTime": "40"})
             await jobs.drain()
-            async with ctx.store.read() as session:
+            # Chen holds the call-back item, whether the router assigned it or offered it to be accepted.
+            async with ctx.store.write() as session:
                 conversation = (await session.execute(select(Conversation))).scalar_one()
-            assert conversation.assignee_id == agent_id and CALLBACK_LABEL in conversation.labels
+                conversation.assignee_id = agent_id
+            assert CALLBACK_LABEL in conversation.labels
             await sign_in(hub.client, "chen.jing@hub.example")
             yield Setup(hub, twilio, phone, agent_id, conversation.id)
         finally:
@@ -113,7 +115,7 @@ async def conversation_row(ctx: JobContext, conversation_id: int) -> Conversatio
 async def test_a_call_back_from_the_page_bridges_agent_and_customer_and_is_logged(
     ctx: JobContext, jobs: JobDriver, prism_url: str
 ) -> None:
-    async with missed_call_routed_to_chen(ctx, jobs, prism_url) as setup:
+    async with missed_call_held_by_chen(ctx, jobs, prism_url) as setup:
         clicked = await click_call_back(setup)
         assert clicked.status_code == 303
         logged_id = int(clicked.headers["location"].rsplit("#message-", 1)[1])
@@ -188,7 +190,7 @@ class ReportsBeforeReturning:
 async def test_an_unanswered_call_back_reported_before_the_sid_was_recorded_keeps_the_item_open(
     ctx: JobContext, jobs: JobDriver, prism_url: str
 ) -> None:
-    async with missed_call_routed_to_chen(ctx, jobs, prism_url) as setup:
+    async with missed_call_held_by_chen(ctx, jobs, prism_url) as setup:
         ctx.channels.register(ReportsBeforeReturning(setup.phone, setup, "no-answer"))
         clicked = await click_call_back(setup)
         logged_id = int(clicked.headers["location"].rsplit("#message-", 1)[1])
@@ -207,3 +209,26 @@ async def test_an_unanswered_call_back_reported_before_the_sid_was_recorded_keep
     assert CALLBACK_LABEL in (await conversation_row(ctx, setup.conversation_id)).labels
     assert "The customer is waiting for a call-back." in page.text
     assert "Not delivered: The agent did not answer the call-back ring" in page.text
+
+
+async def test_a_customer_who_does_not_answer_the_call_back_is_still_waiting_for_one(
+    ctx: JobContext, jobs: JobDriver, prism_url: str
+) -> None:
+    async with missed_call_held_by_chen(ctx, jobs, prism_url) as setup:
+        await click_call_back(setup)
+        await jobs.drain()
+        [call] = setup.twilio.forms
+        assert CALLBACK_LABEL not in (await conversation_row(ctx, setup.conversation_id)).labels
+        bridge_path, bridge_query = path_and_query(call["Url"])
+        call_sid = f"CA{1:032x}"  # the recording proxy's first fresh SID
+        bridge = ET.fromstring((await setup.hub.post(bridge_path, agent_leg(call_sid), query=bridge_query)).text)
+        dial = bridge.find("Dial")
+        assert dial is not None
+        action_path, action_query = path_and_query(dial.get("action") or "")
+        unanswered = agent_leg(call_sid, DialCallStatus="no-answer", DialCallSid=CUSTOMER_LEG)
+        goodbye = await setup.hub.post(action_path, unanswered, query=action_query)
+        assert ET.fromstring(goodbye.text).find("Hangup") is not None
+    messages = await conversation_messages(ctx)
+    assert {m.conversation_id for m in messages} == {setup.conversation_id}
+    assert messages[-1].text == f"Call-back by agent {setup.agent_id}: the customer did not answer (no-answer)"
+    assert CALLBACK_LABEL in (await conversation_row(ctx, setup.conversation_id)).labels

@@ -110,7 +110,9 @@ async def _send_one(adapter: Channel, outbound: OutboundMessage, item: ClaimedSe
         return SendOutcome(item.recipient_id, item.message_id, error=error.reason, code=error.code)
     except Exception as error:
         return SendOutcome(item.recipient_id, item.message_id, error=f"{type(error).__name__}: {error}")
-    return SendOutcome(item.recipient_id, item.message_id, external_id=external_id)
+    return SendOutcome(
+        item.recipient_id, item.message_id, external_id=external_id, stored_external_id=item.external_id_hint
+    )
 
 
 async def send_paced(

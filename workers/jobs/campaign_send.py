@@ -38,11 +38,15 @@ async def _rate_per_lane(ctx: JobContext, state: SendingState, lanes: int) -> fl
     return min(own, shared) if own > 0 else shared
 
 
-def _batch_limit(ctx: JobContext, rate: float) -> int:
+def _batch_limit(ctx: JobContext, rate: float, lane: int, lanes: int, seq: int) -> int:
     limit = ctx.settings.campaigns.batch_size
     if rate > 0:
         # A paced batch must finish well inside its lease, or another process would take its recipients over.
         limit = min(limit, max(1, int(rate * ctx.settings.jobs.lease_seconds / 3)))
+    if seq == 0 and lanes > 1:
+        # Lanes sharing the connections finish equal batches together and would all stop to claim at once,
+        # leaving the connections idle; first batches of staggered sizes keep their claims apart for good.
+        limit = max(1, limit * (lane + 1) // lanes)
     return limit
 
 
@@ -70,7 +74,7 @@ async def run(ctx: JobContext, payload: dict[str, Any]) -> None:
         ctx.store,
         campaign_id,
         generation,
-        limit=_batch_limit(ctx, rate),
+        limit=_batch_limit(ctx, rate, lane, lanes, seq),
         now=clock(),
         claim_seconds=ctx.settings.jobs.lease_seconds,
         message_id_domain=message_id_domain(ctx.settings.email),

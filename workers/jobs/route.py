@@ -34,7 +34,7 @@ async def run(ctx: JobContext, payload: dict[str, Any]) -> None:
     for _ in range(MAX_CLAIM_ATTEMPTS):
         now = utcnow()
         async with ctx.store.read() as session:
-            waiting = await waiting_among(session, pending, policy.offsets)
+            waiting = await waiting_among(session, pending, policy.offsets, policy.synchronous_channels)
             if not waiting:
                 return
             agents = await agent_snapshots(session)

@@ -7,8 +7,8 @@ Create Date: 2026-11-23
 The inbox views list work in serving order: the customer's tier first (platinum, gold, silver, then everyone
 else), then the longest wait. Tier lives on the customer, so no index on conversations could hold that order and
 every page ranked the whole view before cutting it. The conversation now carries its customer's tier as a rank
-(``tier_rank``: 0 platinum … 3 bronze and any other tier), and two indexes hold the serving order: one per
-assignee and status (Mine, Unassigned), one per status (All, the tier filter, the counts).
+(``tier_rank``: 0 platinum … 3 bronze and any other tier), and three indexes hold the serving order: the
+waiting work per status (Unassigned), per assignee and status (Mine), per status (All, the tier filter, counts).
 
 The rank is kept by triggers on both backends, so every write path keeps it current in its own transaction: a new
 conversation takes its customer's rank, a conversation moved to another customer (a merge) takes the new one's,
@@ -101,6 +101,16 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('tier_rank', sa.SmallInteger(), server_default=sa.text('3'), nullable=False))
     op.execute(BACKFILL)
     with op.batch_alter_table('conversations', schema=None) as batch_op:
+        # Unassigned has an index of its own: "assignee IS NULL" does not fix the leading column of a wider
+        # index for the planner the way "assignee = me" does, so it could not walk the rest in order.
+        batch_op.create_index(
+            'ix_conversations_serving_unassigned',
+            ['status', 'tier_rank', 'last_message_at', 'id'],
+            unique=False,
+            postgresql_include=list(COVERED),
+            postgresql_where=sa.text('assignee_id IS NULL'),
+            sqlite_where=sa.text('assignee_id IS NULL'),
+        )
         batch_op.create_index(
             'ix_conversations_serving_by_assignee',
             ['assignee_id', 'status', 'tier_rank', 'last_message_at', 'id'],
@@ -125,4 +135,5 @@ def downgrade() -> None:
     with op.batch_alter_table('conversations', schema=None) as batch_op:
         batch_op.drop_index('ix_conversations_serving')
         batch_op.drop_index('ix_conversations_serving_by_assignee')
+        batch_op.drop_index('ix_conversations_serving_unassigned')
         batch_op.drop_column('tier_rank')

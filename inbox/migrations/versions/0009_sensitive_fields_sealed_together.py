@@ -49,82 +49,83 @@ def _keyring() -> Keyring:
     return Keyring.from_text(text)
 
 
-def _batches(query: sa.Select[Any]) -> list[list[sa.Row[Any]]]:
-    """Every row the query finds, read up front in batches: rows are rewritten while the migration goes on."""
-    rows = list(op.get_bind().execute(query))
-    return [rows[start : start + BATCH] for start in range(0, len(rows), BATCH)]
+def _rows(query: sa.Select[Any]) -> list[sa.Row[Any]]:
+    return list(op.get_bind().execute(query))
 
 
-def upgrade() -> None:
-    op.add_column("contacts", sa.Column("sensitive_fields", sa.LargeBinary(), nullable=True))
-    contacts = sa.table(
+def _write(statement: sa.Update, changes: list[dict[str, Any]]) -> None:
+    for start in range(0, len(changes), BATCH):
+        op.get_bind().execute(statement, changes[start : start + BATCH])
+
+
+def _contacts() -> sa.TableClause:
+    return sa.table(
         "contacts",
         sa.column("id"),
         sa.column("sensitive_fields", sa.LargeBinary()),
         *(sa.column(name, sa.Text()) for name in FIELDS),
     )
-    batches = _batches(
+
+
+def upgrade() -> None:
+    contacts = _contacts()
+    rows = _rows(
         sa.select(contacts.c.id, *(contacts.c[name] for name in FIELDS))
         .where(sa.or_(*(contacts.c[name].is_not(None) for name in FIELDS)))
         .order_by(contacts.c.id)
     )
-    if batches:
+    # Every value is opened and sealed anew before the schema changes: a store the keys cannot open (no key, a
+    # wrong one) stops the migration with nothing changed.
+    changes = []
+    if rows:
         keyring = _keyring()
         openers = {name: keyring.opener(_field_purpose(name)) for name in FIELDS}
         seal = keyring.binary_sealer(RECORD_PURPOSE)
-        statement = (
-            sa.update(contacts)
-            .where(contacts.c.id == sa.bindparam("row_id"))
-            .values(sensitive_fields=sa.bindparam("sealed"))
-        )
-        for rows in batches:
-            changes = []
-            for row in rows:
-                # The opened text is the value's stored form already (ISO date, decimal text), as the record keeps it:
-                # a JSON array in field order, null where absent, trailing nulls left out.
-                values = [None if (token := getattr(row, name)) is None else openers[name](token) for name in FIELDS]
-                while values[-1] is None:
-                    values.pop()
-                record = json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-                changes.append({"row_id": row.id, "sealed": seal(record)})
-            op.get_bind().execute(statement, changes)
+        for row in rows:
+            # The opened text is the value's stored form already (ISO date, decimal text), as the record keeps it:
+            # a JSON array in field order, null where absent, trailing nulls left out.
+            values = [None if (token := getattr(row, name)) is None else openers[name](token) for name in FIELDS]
+            while values[-1] is None:
+                values.pop()
+            record = json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            changes.append({"row_id": row.id, "sealed": seal(record)})
+    op.add_column("contacts", sa.Column("sensitive_fields", sa.LargeBinary(), nullable=True))
+    statement = (
+        sa.update(contacts)
+        .where(contacts.c.id == sa.bindparam("row_id"))
+        .values(sensitive_fields=sa.bindparam("sealed"))
+    )
+    _write(statement, changes)
     for name in FIELDS:
         op.execute(f"ALTER TABLE contacts DROP COLUMN {name}")
 
 
 def downgrade() -> None:
-    for name in FIELDS:
-        op.add_column("contacts", sa.Column(name, sa.Text(), nullable=True))
-    contacts = sa.table(
-        "contacts",
-        sa.column("id"),
-        sa.column("sensitive_fields", sa.LargeBinary()),
-        *(sa.column(name, sa.Text()) for name in FIELDS),
-    )
-    batches = _batches(
+    contacts = _contacts()
+    rows = _rows(
         sa.select(contacts.c.id, contacts.c.sensitive_fields)
         .where(contacts.c.sensitive_fields.is_not(None))
         .order_by(contacts.c.id)
     )
-    if batches:
+    changes = []
+    if rows:
         keyring = _keyring()
         open_record = keyring.binary_opener(RECORD_PURPOSE)
         sealers = {name: keyring.sealer(_field_purpose(name)) for name in FIELDS}
-        statement = (
-            sa.update(contacts)
-            .where(contacts.c.id == sa.bindparam("row_id"))
-            .values({name: sa.bindparam(f"sealed_{name}") for name in FIELDS})
-        )
-        for rows in batches:
-            changes = []
-            for row in rows:
-                values: list[str | None] = json.loads(open_record(bytes(row.sensitive_fields)))
-                values += [None] * (len(FIELDS) - len(values))
-                sealed = [
-                    None if text is None else sealers[name](text) for name, text in zip(FIELDS, values, strict=True)
-                ]
-                changes.append(
-                    {"row_id": row.id, **{f"sealed_{name}": token for name, token in zip(FIELDS, sealed, strict=True)}}
-                )
-            op.get_bind().execute(statement, changes)
+        for row in rows:
+            values: list[str | None] = json.loads(open_record(bytes(row.sensitive_fields)))
+            values += [None] * (len(FIELDS) - len(values))
+            sealed = {
+                f"sealed_{name}": None if text is None else sealers[name](text)
+                for name, text in zip(FIELDS, values, strict=True)
+            }
+            changes.append({"row_id": row.id, **sealed})
+    for name in FIELDS:
+        op.add_column("contacts", sa.Column(name, sa.Text(), nullable=True))
+    statement = (
+        sa.update(contacts)
+        .where(contacts.c.id == sa.bindparam("row_id"))
+        .values({name: sa.bindparam(f"sealed_{name}") for name in FIELDS})
+    )
+    _write(statement, changes)
     op.execute("ALTER TABLE contacts DROP COLUMN sensitive_fields")

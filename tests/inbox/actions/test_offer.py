@@ -12,8 +12,8 @@ from inbox.actions.offer import (
     do_decline_offer,
     do_expire_offer,
     do_offer,
-    open_offers_for_claims,
 )
+from inbox.actions.offer_claims import open_offers_for_claims
 from inbox.models import Conversation, Event, OfferStatus, OutboxJob, RoutingOffer, utcnow
 from inbox.offer_queries import declined_by, open_offers
 from tests.support.factories import add_agent, inbound, ingest

@@ -221,3 +221,23 @@ async def test_an_offer_whose_conversation_moved_on_cannot_be_accepted(ctx: JobC
     async with ctx.store.read() as session:
         row = await session.get(RoutingOffer, offer.offer_id)
         assert row is not None and row.status == OfferStatus.WITHDRAWN.value
+
+
+async def test_an_offer_left_open_by_a_move_by_hand_is_withdrawn_when_the_chat_is_offered_again(
+    ctx: JobContext,
+) -> None:
+    ana, wang = await add_agent(ctx, "Ana Silva"), await add_agent(ctx, "Wang Lei")
+    chat = await _chat(ctx, 1)
+    first = await do_offer(ctx.store, conversation_id=chat, agent_id=ana, timeout_seconds=60)
+    async with ctx.store.write() as session:
+        # A supervisor takes it off Ana's screen by hand and puts it back in the queue while it still rings.
+        await session.execute(update(Conversation).where(Conversation.id == chat).values(assignee_id=None))
+
+    outcome = await do_drain_queue(ctx.store, POLICY)
+
+    assert outcome.offered == 1
+    second = await _open_offer(ctx, chat)
+    assert second.agent_id == wang
+    async with ctx.store.read() as session:
+        left = await session.get(RoutingOffer, first.offer_id)
+        assert left is not None and left.status == OfferStatus.WITHDRAWN.value

@@ -153,3 +153,91 @@ async def test_the_feed_listens_only_while_someone_does(ctx: JobContext, bus: Na
     for listener in listeners.values():
         await feed.leave(listener)
     assert await bus.listeners(INBOX_TOPIC) == 0
+
+
+async def test_a_burst_is_heard_in_order_by_those_who_may_see_it(ctx: JobContext, bus: NamespacedBus) -> None:
+    world = await build_world(ctx)
+    feed = AgentFeed(ctx.store, bus)
+    listeners = await _listeners(ctx, world, feed)
+    own, billing = world.conversations["chen_own"], world.conversations["billing_queue"]
+    burst = 450
+    for number in range(burst):
+        conversation = own if number % 2 else billing
+        event = {
+            "type": "message.created",
+            "conversation_id": conversation,
+            "message_id": number,
+            "preview": str(number),
+        }
+        # Published without a pause: the feed finds many queued at once, as after a busy moment.
+        await bus.publish(INBOX_TOPIC, event)
+    heard = await _heard(bus, listeners)
+    assert [event["preview"] for event in heard["chen"]] == [str(n) for n in range(1, burst, 2)]
+    assert [event["preview"] for event in heard["zhao"]] == [str(n) for n in range(0, burst, 2)]
+    assert [event["preview"] for event in heard["root"]] == [str(n) for n in range(burst)]
+    await feed.aclose()
+
+
+async def test_queued_events_are_placed_with_one_read(
+    ctx: JobContext, bus: NamespacedBus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = await build_world(ctx)
+    chat = await ingest(
+        ctx,
+        inbound(
+            ChannelName.WEBCHAT,
+            external_id="chat-9",
+            sender=Identity(IdentityKind.WEBCHAT, "visitor-9"),
+            thread=ThreadHints(session_key="visitor-9"),
+        ),
+    )
+    feed = AgentFeed(ctx.store, bus)
+    listeners = await _listeners(ctx, world, feed)
+    reads = 0
+    real_read = ctx.store.read
+
+    def counted_read() -> object:
+        nonlocal reads
+        reads += 1
+        return real_read()
+
+    monkeypatch.setattr(ctx.store, "read", counted_read)
+    own, billing = world.conversations["chen_own"], world.conversations["billing_queue"]
+    events: list[dict[str, object]] = [
+        {"type": "message.created", "conversation_id": own, "preview": "a"},
+        {"type": "delivery", "message_id": chat.message_id, "status": "delivered"},
+        {"type": "presence", "agent_id": world.people["zhao"], "presence": "away"},
+        {"type": "typing", "who": "visitor", "visitor": "visitor-9", "on": True},
+        {"type": "message.created", "conversation_id": billing, "preview": "b"},
+        {"type": "message.created", "conversation_id": 10**9, "preview": "gone"},
+    ]
+    await feed.dispatch_many(events)
+    assert reads == 1
+    monkeypatch.undo()
+    heard = await _heard(bus, listeners)
+    assert [(event["type"], event.get("conversation_id")) for event in heard["root"]] == [
+        ("message.created", own),
+        ("delivery", chat.conversation_id),
+        ("presence", None),
+        ("typing", chat.conversation_id),
+        ("message.created", billing),
+    ]
+    # The chat waits in no team's queue: everyone who reads conversations sees it.
+    assert [event["type"] for event in heard["chen"]] == ["message.created", "delivery", "presence", "typing"]
+    assert [event["type"] for event in heard["zhao"]] == ["delivery", "presence", "typing", "message.created"]
+    assert [event.get("preview") for event in heard["zhao"] if event["type"] == "message.created"] == ["b"]
+    await feed.aclose()
+
+
+async def test_events_queued_on_a_subscription_are_taken_together_and_its_end_still_reported(
+    bus: NamespacedBus,
+) -> None:
+    subscription = await bus.subscribe("hub:test:ready")
+    for number in range(5):
+        subscription.deliver({"n": number})
+    assert [event["n"] for event in subscription.ready(3)] == [0, 1, 2]
+    subscription.deliver_end()
+    assert [event["n"] for event in subscription.ready(10)] == [3, 4]
+    assert subscription.ready(10) == []
+    assert await asyncio.wait_for(subscription.get(), timeout=HANG_GUARD) is None
+    await subscription.close()

@@ -161,9 +161,7 @@ async def _next(socket: ClientConnection, kind: str) -> dict[str, Any]:
                 return dict(event)
 
 
-async def test_the_socket_rings_the_offered_agent_and_says_when_it_is_over(
-    ctx: JobContext, bus: NamespacedBus
-) -> None:
+async def test_the_socket_rings_the_offered_agent_and_says_when_it_is_over(ctx: JobContext, bus: NamespacedBus) -> None:
     world = await build_world(ctx)
     chen = world.people["chen"]
     # A Billing conversation: once handed back it is out of Chen's reach, yet he still hears the answer.

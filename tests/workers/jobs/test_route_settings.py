@@ -42,7 +42,9 @@ async def test_the_configured_strategy_chooses_the_agent(
     now = utcnow()
     async with ctx.store.write() as session:
         # The veteran has waited longest for new work but holds two emails; the newcomer holds nothing.
-        await session.execute(update(Conversation).where(Conversation.id.in_(held)).values(assignee_id=agents["veteran"]))
+        await session.execute(
+            update(Conversation).where(Conversation.id.in_(held)).values(assignee_id=agents["veteran"])
+        )
         await session.execute(
             update(Agent).where(Agent.id == agents["veteran"]).values(idle_since=now - timedelta(hours=1))
         )
