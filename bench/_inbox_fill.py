@@ -109,6 +109,7 @@ def _schema_differences(connection: Connection) -> list[object]:
 
 async def _reusable(url: str, marker: str) -> bool:
     # New revisions are applied first; a database whose tables still differ from the models is rebuilt.
+    before = await _revision(url)
     await asyncio.to_thread(upgrade, url)
     engine = create_async_engine(url)
     try:
@@ -121,7 +122,23 @@ async def _reusable(url: str, marker: str) -> bool:
         await engine.dispose()
     for difference in differences:
         print(f"  schema changed: {difference}", flush=True)
+    if not differences and await _revision(url) != before:
+        # A revision's backfill leaves rows that index-only scans must check in the table until vacuumed.
+        connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
+        try:
+            await _step(connection, "vacuum analyze after new revisions", "VACUUM ANALYZE")
+        finally:
+            await connection.close()
     return not differences
+
+
+async def _revision(url: str) -> str | None:
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
+    try:
+        exists = await connection.fetchval("SELECT to_regclass('alembic_version') IS NOT NULL")
+        return await connection.fetchval("SELECT version_num FROM alembic_version") if exists else None
+    finally:
+        await connection.close()
 
 
 def _array(values: list[str]) -> str:

@@ -18,10 +18,8 @@ from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     Select,
-    bindparam,
     exists,
     func,
     literal_column,
@@ -31,7 +29,6 @@ from sqlalchemy import (
     true,
     union,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute, aliased
 from sqlalchemy.sql import operators
@@ -48,8 +45,9 @@ PER_PAGE = 20
 CUSTOMER_LIMIT = 10
 # Queries of only one- or two-character terms read this many of the latest messages, no more.
 SHORT_QUERY_WINDOW = 20_000
-# Other queries check this many of the latest messages one by one before turning to the index (_candidate_rows);
-# a viewer who reaches a share of the archive reads more of them, up to the widest window (see _reach).
+# Words of three characters or more are first looked for among this many of the latest messages, checked one by
+# one, before the index is asked for the older ones (_candidate_rows). A viewer who reaches only a share of the
+# archive checks the words on that share alone, and so reads the widest window for the same work (_reach).
 RECENT_WINDOW = 5_000
 WIDEST_WINDOW = 200_000
 
@@ -183,7 +181,7 @@ async def _candidate_rows(session: AsyncSession, viewer: Viewer, query: Query) -
     the older messages, for the rest."""
     dialect = dialect_name(session)
     wanted = CANDIDATES + 1
-    reach, window = await _reach(session, viewer)
+    reach, window = _reach(viewer)
     if not query.indexed_terms:
         # Short terms only: the match itself is bounded to the latest messages.
         return list((await session.execute(_message_candidates(dialect, reach, query, Message, wanted))).all())
@@ -202,29 +200,21 @@ async def _candidate_rows(session: AsyncSession, viewer: Viewer, query: Query) -
     return rows
 
 
-async def _reach(session: AsyncSession, viewer: Viewer) -> tuple[ReachOf, int]:
+def _reach(viewer: Viewer) -> tuple[ReachOf, int]:
     """How a message's conversation is checked against what the viewer may read, and how many of the latest
     messages to read one by one before turning to the index.
 
     Short of seeing everything, a viewer reaches a share of the archive: those conversations are listed once
     (each branch of the access rule read from its own index, then united) and each message is checked against
-    the list by hash before its words are. The window then widens as the share narrows, so that about
-    ``RECENT_WINDOW`` messages in reach are checked against the words, up to ``WIDEST_WINDOW`` messages read."""
+    the list by hash before its words are, so the window can be wider: only the share in reach is matched."""
     scope = conversation_scope(viewer)
     if viewer.sees_everything:
         return (lambda _source: scope), RECENT_WINDOW
     branches = scope.clauses if isinstance(scope, BooleanClauseList) and scope.operator is operators.or_ else [scope]
     reachable = union(*(select(Conversation.id).where(branch) for branch in branches))
-    if dialect_name(session) != "postgresql":
-        # SQLite has no array to hand over: the list stays a subquery, its index already narrow.
-        return (lambda source: source.conversation_id.in_(reachable)), RECENT_WINDOW
-    ids = list((await session.execute(reachable)).scalars())
-    conversations = (await session.execute(select(func.max(Conversation.id)))).scalar_one_or_none() or 0
-    window = min(WIDEST_WINDOW, max(RECENT_WINDOW, RECENT_WINDOW * conversations // max(len(ids), 1)))
-    # Handed over as one array and unnested into a hashed list: the planner sizes it by its length, where
-    # "= ANY(array)" would have it weigh each of tens of thousands of ids one by one before running anything.
-    listed = select(func.unnest(bindparam("reachable_ids", ids, type_=ARRAY(BigInteger))))
-    return (lambda source: source.conversation_id.in_(listed)), window
+    # "IS TRUE" keeps the list a hashed set probed row by row, built once: as a join the planner would start
+    # from the list and read every message of every conversation in it.
+    return (lambda source: source.conversation_id.in_(reachable).is_(True)), WIDEST_WINDOW
 
 
 async def search_messages(session: AsyncSession, viewer: Viewer, query: Query) -> tuple[list[MessageHit], bool]:

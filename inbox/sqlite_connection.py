@@ -3,14 +3,15 @@
 aiosqlite runs every call on the connection's own thread and hands the result back to the event loop. Through
 SQLAlchemy a statement is four such calls (open a cursor, execute, fetch, close), and each crossing costs more
 than the statement itself does on SQLite: two thread wake-ups, a wake-up of the loop and a hand-over of the GIL.
-Here a statement is one crossing: the cursor is opened, the statement run and its rows read in the same call,
-and the cursor is closed by a call queued behind it that nobody waits for.
+Here a statement is one crossing: the cursor is opened, the statement run, its rows read and the cursor closed in
+the same call.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -19,29 +20,45 @@ import aiosqlite
 Rows = list[Any]
 
 
-def _run(connection: sqlite3.Connection, sql: str, parameters: Any) -> tuple[sqlite3.Cursor, Rows]:
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """What a finished statement left: SQLAlchemy reads these off the cursor after ``execute``."""
+
+    description: Sequence[Any] | None = None
+    rowcount: int = -1
+    lastrowid: int | None = None
+    rows: Rows = field(default_factory=list)
+
+
+def _finish(cursor: sqlite3.Cursor, rows: Rows) -> _Outcome:
+    outcome = _Outcome(cursor.description, cursor.rowcount, cursor.lastrowid, rows)
+    cursor.close()
+    return outcome
+
+
+def _run(connection: sqlite3.Connection, sql: str, parameters: Any) -> _Outcome:
     cursor = connection.cursor()
     if parameters is None:
         cursor.execute(sql)
     else:
         cursor.execute(sql, parameters)
-    return cursor, cursor.fetchall() if cursor.description is not None else []
+    return _finish(cursor, cursor.fetchall() if cursor.description is not None else [])
 
 
-def _run_many(connection: sqlite3.Connection, sql: str, parameters: Iterable[Any]) -> tuple[sqlite3.Cursor, Rows]:
+def _run_many(connection: sqlite3.Connection, sql: str, parameters: Iterable[Any]) -> _Outcome:
     cursor = connection.cursor()
     cursor.executemany(sql, parameters)
-    return cursor, []
+    return _finish(cursor, [])
 
 
 class OneTripCursor:
-    """The part of aiosqlite's cursor that SQLAlchemy uses, with the rows read during ``execute``."""
+    """The part of aiosqlite's cursor that SQLAlchemy uses; ``execute`` brings back the rows with it."""
 
     arraysize = 1
 
     def __init__(self, connection: OneTripConnection) -> None:
         self._connection = connection
-        self._cursor: sqlite3.Cursor | None = None
+        self._outcome = _Outcome()
         self._rows: Rows = []
 
     async def __aenter__(self) -> OneTripCursor:
@@ -51,16 +68,15 @@ class OneTripCursor:
         await self.close()
 
     async def execute(self, sql: str, parameters: Any = None) -> OneTripCursor:
-        self._replace(*await self._connection.on_thread(_run, sql, parameters))
+        self._keep(await self._connection.on_thread(_run, sql, parameters))
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Any]) -> OneTripCursor:
-        self._replace(*await self._connection.on_thread(_run_many, sql, parameters))
+        self._keep(await self._connection.on_thread(_run_many, sql, parameters))
         return self
 
-    def _replace(self, cursor: sqlite3.Cursor, rows: Rows) -> None:
-        self._discard()
-        self._cursor, self._rows = cursor, rows
+    def _keep(self, outcome: _Outcome) -> None:
+        self._outcome, self._rows = outcome, list(outcome.rows)
 
     async def fetchall(self) -> Rows:
         rows, self._rows = self._rows, []
@@ -75,26 +91,20 @@ class OneTripCursor:
         return rows
 
     async def close(self) -> None:
-        self._discard()
+        # The database's cursor was closed on its thread as soon as the statement finished.
         self._rows = []
 
-    def _discard(self) -> None:
-        if self._cursor is not None:
-            self._connection.on_thread_later(self._cursor.close)
-            self._cursor = None
-
-    # Plain attributes of the finished statement: reading them needs no trip to the database thread.
     @property
     def description(self) -> Sequence[Any] | None:
-        return self._cursor.description if self._cursor is not None else None
+        return self._outcome.description
 
     @property
     def rowcount(self) -> int:
-        return self._cursor.rowcount if self._cursor is not None else -1
+        return self._outcome.rowcount
 
     @property
     def lastrowid(self) -> int | None:
-        return self._cursor.lastrowid if self._cursor is not None else None
+        return self._outcome.lastrowid
 
 
 class OneTripConnection(aiosqlite.Connection):
@@ -106,17 +116,12 @@ class OneTripConnection(aiosqlite.Connection):
         # aiosqlite queues the call for its thread and resolves the future with the result.
         return await self._execute(lambda: function(self._conn, *args))  # type: ignore[no-untyped-call]
 
-    def on_thread_later(self, function: Callable[[], Any]) -> None:
-        """Queue ``function`` behind what is queued, without waiting for it (the thread's queue keeps order)."""
-        if self._running and self._connection is not None:
-            self._tx.put_nowait((None, function))
-
 
 def opener(path: str) -> Callable[[], Awaitable[aiosqlite.Connection]]:
     """The ``async_creator`` of an engine on the SQLite file at ``path``."""
 
     async def open_connection() -> aiosqlite.Connection:
-        # The statements run on the connection's thread, but the cursors' results are read on the loop's.
+        # As with SQLAlchemy's own aiosqlite connections, which read some connection attributes on the loop's thread.
         connection = OneTripConnection(partial(sqlite3.connect, path, check_same_thread=False), 64)
         # Like SQLAlchemy's own aiosqlite connections: a thread left open must not keep the process alive.
         connection._thread.daemon = True

@@ -65,6 +65,8 @@ class VisitorSession:
         self.inbox = inbox
         self.address = address
         self.visitor = ""
+        # A visitor without a token, and with no signed-in identity joining them to a customer, has no past here.
+        self.first_visit = False
         self.name: str | None = None
         self.typing = False
         # Marks this socket's own echoes on the visitor's feed, which it has already answered with an ack.
@@ -108,6 +110,7 @@ class VisitorSession:
             self.visitor = claim.visitor_id
         else:
             self.visitor = new_visitor_id()
+            self.first_visit = True
         self.name = clean_name(hello.get("name"))
         user_id, user_hash = hello.get("user_id"), hello.get("user_hash")
         if user_id or user_hash:
@@ -116,11 +119,12 @@ class VisitorSession:
                 return None
             external = external_identity(self.inbox.key, str(user_id))
             await self.edge.visitors.link_verified(self.visitor, external, self.name)
+            self.first_visit = False
         return hello
 
     async def _welcome(self, hello: dict[str, Any]) -> None:
         availability = await self.edge.availability(self.inbox.key)
-        if availability.online:
+        if availability.online and not self.first_visit:
             await self.edge.visitors.visitor_back(self.visitor)
         await self.ws.send_json(
             {
@@ -138,7 +142,12 @@ class VisitorSession:
         )
         after = hello.get("after")
         after = after if isinstance(after, int) and after >= 0 else 0
-        entries = await self.edge.visitors.history(self.visitor, after, self.edge.config.history_limit)
+        # When a campaign sends thousands to the site at once, new visitors cost the store nothing here.
+        entries = (
+            []
+            if self.first_visit
+            else await self.edge.visitors.history(self.visitor, after, self.edge.config.history_limit)
+        )
         await self.ws.send_json({"type": "history", "messages": [entry.as_event() for entry in entries]})
 
     async def _forward(self, stream: EventStream) -> None:

@@ -87,14 +87,16 @@ class AttributesDocument(TypeDecorator[dict[str, Any]]):
 
     def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], dict[str, Any] | None]:
         keyring = protection_for(dialect).keyring
-        openers: dict[str, Callable[[str], str]] = {}
+        # Attribute name -> what opens its token straight into the JSON value it was.
+        openers: dict[str, Callable[[str], Any]] = {}
         inner = self.impl_instance.result_processor(dialect, coltype)
 
         def open_item(name: str, token: str) -> Any:
             opener = openers.get(name)
             if opener is None:
-                opener = openers[name] = keyring.opener(attribute_purpose(name)) if keyring is not None else no_keys
-            return _json_value(opener(token))
+                purpose = attribute_purpose(name)
+                opener = openers[name] = keyring.reader(purpose, _json_value) if keyring is not None else no_keys
+            return opener(token)
 
         def process(value: Any) -> dict[str, Any] | None:
             document: dict[str, Any] | None = inner(value) if inner is not None else value

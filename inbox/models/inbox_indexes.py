@@ -42,7 +42,7 @@ TEAM_QUEUE = Index(
     Conversation.status,
     Conversation.last_message_at,
     Conversation.id,
-    postgresql_include=[column for column in COVERED if column != "team_id"] + ["assignee_id"],
+    postgresql_include=[column for column in COVERED if column != "team_id"] + ["assignee_id", "labels", "tier_rank"],
 )
 
 # Serving order (tier rank, then the longest wait) of the waiting work, per status: Unassigned is one walk. A partial

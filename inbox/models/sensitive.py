@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any, Generic, NamedTuple, TypeVar, overload
 
 T = TypeVar("T")
+_new_tuple = tuple.__new__
 
 
 class SensitiveFields(NamedTuple):
@@ -37,12 +38,16 @@ class SensitiveFields(NamedTuple):
         if len(values) != 5:
             values = [*values, None, None, None, None, None][:5]
         document, born, income, health, family = values
-        return cls(
-            document,
-            None if born is None else date.fromisoformat(born),
-            None if income is None else Decimal(income),
-            health,
-            family,
+        # ``tuple.__new__`` rather than the generated constructor: one is made for every customer read.
+        return _new_tuple(
+            cls,
+            (
+                document,
+                None if born is None else date.fromisoformat(born),
+                None if income is None else Decimal(income),
+                health,
+                family,
+            ),
         )
 
     def with_value(self, name: str, value: Any) -> SensitiveFields | None:

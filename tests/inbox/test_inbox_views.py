@@ -100,3 +100,26 @@ async def test_the_sla_filter_finds_work_past_its_due_time(ctx: JobContext) -> N
     assert {row.conversation_id for row in breached} == {ids["front_queue"], ids["chen_own"]}
     assert {row.conversation_id for row in kept} == {ids["marcus_own"], ids["shared_queue"]}
     assert counts[View.ALL] == 2 and counts[View.MINE] == 0
+
+
+async def test_without_a_status_filter_every_status_is_served_in_one_order(ctx: JobContext) -> None:
+    world = await build_world(ctx)
+    ids = world.conversations
+    now = utcnow()
+    # One conversation per status beyond open; each status is walked on its own and the walks are merged.
+    changes = {"billing_own": "resolved", "chen_own": "pending", "front_queue": "snoozed"}
+    async with ctx.store.write() as session:
+        for minutes, key in enumerate(ids):
+            conversation = await session.get(Conversation, ids[key])
+            assert conversation is not None
+            conversation.last_message_at = now - timedelta(minutes=60 - minutes)
+            conversation.status = changes.get(key, conversation.status)
+    root = await _viewer(ctx, world, "root")
+    async with ctx.store.read() as session:
+        every = await inbox_rows(session, root, View.ALL, Filters(status=None))
+        pages = [await inbox_rows(session, root, View.ALL, Filters(status=None), limit=2, offset=o) for o in (0, 2, 4)]
+    ranks = {"platinum": 0, "gold": 1, "silver": 2, "bronze": 3}
+    expected = sorted(every, key=lambda row: (ranks[row.tier], row.last_message_at, row.conversation_id))
+    assert len(every) == len(ids) and {row.status for row in every} == {"open", "pending", "snoozed", "resolved"}
+    assert [row.conversation_id for row in every] == [row.conversation_id for row in expected]
+    assert [row.conversation_id for page in pages for row in page] == [row.conversation_id for row in every]

@@ -42,6 +42,30 @@ COVERED = [
 ]
 
 
+# What ix_conversations_team_queue (migration 0004) carries; PostgreSQL only, SQLite has no INCLUDE.
+TEAM_QUEUE_COVERED = [
+    'channel',
+    'contact_id',
+    'is_complaint',
+    'first_response_at',
+    'first_response_due_at',
+    'resolved_at',
+    'resolution_due_at',
+    'assignee_id',
+]
+
+
+def _team_queue(covered: list[str]) -> None:
+    op.drop_index('ix_conversations_team_queue', table_name='conversations')
+    op.create_index(
+        'ix_conversations_team_queue',
+        'conversations',
+        ['team_id', 'status', 'last_message_at', 'id'],
+        unique=False,
+        postgresql_include=covered,
+    )
+
+
 def _rank(tier: str) -> str:
     return f"CASE {tier} WHEN 'platinum' THEN 0 WHEN 'gold' THEN 1 WHEN 'silver' THEN 2 ELSE 3 END"
 
@@ -123,15 +147,24 @@ def upgrade() -> None:
             unique=False,
             postgresql_include=[*COVERED, 'assignee_id'],
         )
-    statements = SQLITE_UPGRADE if op.get_bind().dialect.name == 'sqlite' else POSTGRES_UPGRADE
-    for statement in statements:
-        op.execute(statement)
+    if op.get_bind().dialect.name == 'sqlite':
+        for statement in SQLITE_UPGRADE:
+            op.execute(statement)
+    else:
+        for statement in POSTGRES_UPGRADE:
+            op.execute(statement)
+        # The team queue carries labels and the rank too, so that My teams' counts are read from the index.
+        _team_queue([*TEAM_QUEUE_COVERED, 'labels', 'tier_rank'])
 
 
 def downgrade() -> None:
-    statements = SQLITE_DOWNGRADE if op.get_bind().dialect.name == 'sqlite' else POSTGRES_DOWNGRADE
-    for statement in statements:
-        op.execute(statement)
+    if op.get_bind().dialect.name == 'sqlite':
+        for statement in SQLITE_DOWNGRADE:
+            op.execute(statement)
+    else:
+        for statement in POSTGRES_DOWNGRADE:
+            op.execute(statement)
+        _team_queue(TEAM_QUEUE_COVERED)
     with op.batch_alter_table('conversations', schema=None) as batch_op:
         batch_op.drop_index('ix_conversations_serving')
         batch_op.drop_index('ix_conversations_serving_by_assignee')

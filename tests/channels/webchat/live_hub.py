@@ -35,7 +35,7 @@ def with_webchat(settings: Settings, origin: str, *, prechat: bool = False, **se
         secret_key=SecretStr(SIGNING_KEY),
         identity_secrets={INBOX: SecretStr(IDENTITY_SECRET)},
         inboxes=[WebchatInbox(key=INBOX, name="Test shop", allowed_origins=[origin], prechat_form=prechat)],
-        **section,  # type: ignore[arg-type]
+        **section,
     )
     return settings.model_copy(update={"webchat": webchat})
 

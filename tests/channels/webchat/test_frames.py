@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import pytest
 
-from channels.base import ChannelName, IdentityKind, UnparseableInput
+from channels.base import ChannelName, IdentityKind, InboundMessage, UnparseableInput
 from channels.webchat.frames import FrameRefused, Limits, clean_email, envelope, parse_envelope, sniff, to_message
 
 LIMITS = Limits(max_text_chars=100, max_upload_bytes=1024)
@@ -14,7 +15,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 PDF = b"%PDF-1.7\n" + b"0" * 40
 
 
-def _message(frame: dict[str, object]):  # type: ignore[no-untyped-def]
+def _message(frame: dict[str, Any]) -> InboundMessage:
     raw = envelope("v1", "site", "Mei", frame, "127.0.0.1")
     return to_message("v1", "site", "Mei", frame, LIMITS, raw)
 

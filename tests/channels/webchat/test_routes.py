@@ -45,6 +45,25 @@ async def test_a_new_visitor_gets_a_signed_token_and_is_told_nobody_is_online(ct
         assert chat.history == []
 
 
+async def test_a_first_visit_reads_only_whether_anyone_is_there(
+    ctx: JobContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with live_hub(ctx) as hub:
+        reads = 0
+        real_read = ctx.store.read
+
+        def counted_read() -> object:
+            nonlocal reads
+            reads += 1
+            return real_read()
+
+        monkeypatch.setattr(ctx.store, "read", counted_read)
+        async with visitor(hub) as chat:
+            assert chat.history == []
+        # The availability check; a visitor with no past here has no history to read.
+        assert reads == 1
+
+
 async def test_an_online_agent_makes_the_chat_live(ctx: JobContext) -> None:
     await add_agent(ctx, presence="online")
     async with live_hub(ctx) as hub, visitor(hub) as chat:
@@ -80,6 +99,8 @@ async def test_a_verified_visitor_joins_the_customer_record_the_site_vouched_for
         async with visitor(hub, user_id=user_id, user_hash=user_hash) as first:
             await first.say("a1", "hello from my laptop")
         async with visitor(hub, user_id=user_id, user_hash=user_hash) as second:
+            # A new device, but the customer the site vouched for: their chat so far is there.
+            assert [entry["text"] for entry in second.history] == ["hello from my laptop"]
             await second.say("b1", "and from my phone")
     async with ctx.store.read() as session:
         identities = (await session.execute(select(ContactIdentity))).scalars().all()

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from channels.base import ChannelName, PermanentChannelError, TransientChannelError
-from inbox.actions.campaign_claim import do_claim_recipients
+from inbox.actions.campaign_claim import Claim, do_claim_recipients
 from inbox.actions.campaign_control import (
     do_cancel_campaign,
     do_pause_campaign,
@@ -19,6 +19,7 @@ from inbox.actions.campaign_control import (
     do_start_campaign,
 )
 from inbox.actions.campaign_edit import CampaignDraft, PaymentRow, do_import_payments, do_save_campaign, do_save_segment
+from inbox.actions.campaign_record import SendOutcome, do_record_outcomes
 from inbox.campaign_queries import sending_state
 from inbox.campaign_results import CampaignResults, campaign_results
 from inbox.campaign_templates import CampaignTemplateError
@@ -289,3 +290,72 @@ async def test_sms_campaigns_on_one_number_share_its_rate(ctx: JobContext) -> No
         assert found is not None
         found.sender = "+14155550199"
     assert await campaign_send._rate_per_lane(ctx, state, 1) == 4.0
+
+
+async def test_late_outcomes_of_a_claim_taken_over_leave_the_new_claims_rows_alone(
+    ctx: JobContext, jobs: JobDriver
+) -> None:
+    ctx.settings.campaigns.email_lanes = 1
+    await add_people(ctx.store, numbered(3))
+    campaign_id = await campaign(ctx)
+    await do_start_campaign(ctx.store, campaign_id)
+    async with ctx.store.read() as session:
+        generation = (await session.execute(select(Campaign.generation))).scalar_one()
+    await EmbeddedRunner(ctx).run_once()  # the start job lists the recipients
+
+    async def claim(seconds: float) -> Claim:
+        found = await do_claim_recipients(
+            ctx.store,
+            campaign_id,
+            generation,
+            limit=3,
+            now=datetime.now(UTC),
+            claim_seconds=seconds,
+            message_id_domain="hub.test",
+            link=lambda rid: f"https://hub.example.com/unsubscribe/{rid}",
+        )
+        assert found is not None and len(found.sends) == 3
+        return found
+
+    def accepted(claim: Claim) -> list[SendOutcome]:
+        return [
+            SendOutcome(
+                item.recipient_id,
+                item.message_id,
+                external_id=item.external_id_hint,
+                stored_external_id=item.external_id_hint,
+            )
+            for item in claim.sends
+        ]
+
+    async def rows() -> list[tuple[str, str | None]]:
+        async with ctx.store.read() as session:
+            found = await session.execute(
+                select(CampaignRecipient.status, CampaignRecipient.claim_token).order_by(CampaignRecipient.id)
+            )
+            return [(status, token) for status, token in found.all()]
+
+    # A stalled process's claim runs out and a second process takes the same recipients over...
+    stalled = await claim(0)
+    taken_over = await claim(300)
+    assert {item.recipient_id for item in stalled.sends} == {item.recipient_id for item in taken_over.sends}
+    # ...then the stalled one wakes up and reports its sends: the rows stay the second process's to settle.
+    await do_record_outcomes(
+        ctx.store, stalled.token, "email", accepted(stalled), now=datetime.now(UTC), retry_delay_seconds=60
+    )
+    assert await rows() == [("sending", taken_over.token)] * 3
+    await do_record_outcomes(
+        ctx.store, taken_over.token, "email", accepted(taken_over), now=datetime.now(UTC), retry_delay_seconds=60
+    )
+    assert await rows() == [("sent", None)] * 3
+    async with ctx.store.read() as session:
+        messages = (await session.execute(select(Message.delivery_status, Message.external_id))).all()
+    assert sorted(messages) == sorted(("sent", item.external_id_hint) for item in taken_over.sends)
+
+
+def test_lanes_start_with_batches_of_staggered_sizes(ctx: JobContext) -> None:
+    # Equal first batches would end together and send every lane to claim at once, idling the connections.
+    ctx.settings.campaigns.batch_size = 1000
+    assert [campaign_send._batch_limit(ctx, 0.0, lane, 2, 0) for lane in range(2)] == [500, 1000]
+    assert [campaign_send._batch_limit(ctx, 0.0, lane, 2, 1) for lane in range(2)] == [1000, 1000]
+    assert campaign_send._batch_limit(ctx, 0.0, 0, 1, 0) == 1000
