@@ -13,7 +13,7 @@ time while the messages flow, divided by their number (on a shared machine, stea
 Visitors run in several processes, and the agent in its own, so that the load generator is not what is measured.
 Loopback only.
 
-Run: .venv/bin/python bench/webchat.py [--visitors 1000] [--messages 3]
+Run: .venv/bin/python bench/webchat.py [--visitors 1000] [--messages 3] [--runs relay,nojobs,served]
 """
 
 from __future__ import annotations
@@ -298,9 +298,11 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
 
 
 def start(command: list[str], log: Path | None = None, **options: Any) -> subprocess.Popen[Any]:
-    if log is not None:
-        options["stdout"] = options["stderr"] = log.open("w")
-    return subprocess.Popen([sys.executable, __file__, *command], **options)
+    if log is None:
+        return subprocess.Popen([sys.executable, __file__, *command], **options)
+    with log.open("w") as output:
+        # The child holds its own copy of the file; this process needs none.
+        return subprocess.Popen([sys.executable, __file__, *command], stdout=output, stderr=output, **options)
 
 
 def expect_line(process: subprocess.Popen[str], word: str) -> None:

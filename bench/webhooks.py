@@ -309,6 +309,7 @@ async def until_stored(dsn: str, expected: int, ended: float) -> tuple[int, floa
 async def main(args: argparse.Namespace) -> int:
     from inbox.migrate import upgrade
 
+    load_at_start = os.getloadavg()
     name = f"hub_bench_{uuid.uuid4().hex[:8]}"
     postgres = args.backend == "postgres"
     admin = await asyncpg.connect(POSTGRES_ADMIN) if postgres else None
@@ -368,6 +369,9 @@ async def main(args: argparse.Namespace) -> int:
         if admin is not None:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             await admin.close()
+    load_before, load_after = load_at_start, os.getloadavg()
+    # The machine is shared with the clients (and may be with other work): the ratio is what compares.
+    print(f"load average (1 min) at start {load_before[0]:.2f}, at end {load_after[0]:.2f}")
     print(
         f"store: {'PostgreSQL' if postgres else 'SQLite (the embedded default)'}; "
         f"{args.requests} requests per server in blocks of {args.block}, after {args.warmup} warm-up; "

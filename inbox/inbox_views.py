@@ -11,12 +11,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, String, Subquery, and_, cast, func, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    String,
+    Subquery,
+    and_,
+    cast,
+    func,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox.access import Viewer
 from inbox.models import Agent, Contact, Conversation, ConversationStatus, Team, utcnow
 from inbox.query_plans import plan_for_these_values
+from inbox.upsert import dialect_name
 from inbox.view_reach import View as View
 from inbox.view_reach import view_reach
 
@@ -67,7 +82,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _filter_clauses(filters: Filters) -> list[ColumnElement[bool]]:
+def _filter_clauses(filters: Filters, dialect: str) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = []
     if filters.channel:
         clauses.append(Conversation.channel == filters.channel)
@@ -77,8 +92,11 @@ def _filter_clauses(filters: Filters) -> list[ColumnElement[bool]]:
         clauses.append(_tier_clause(filters.tier))
     if filters.team_id is not None:
         clauses.append(Conversation.team_id == filters.team_id)
-    if filters.label:
-        # Labels are a JSON list; its text form holds each label as a JSON string on every backend.
+    if filters.label and dialect == "postgresql":
+        # JSONB containment: each row's labels checked as they are stored, where their text would be rebuilt.
+        clauses.append(type_coerce(Conversation.labels, JSONB).contains([filters.label]))
+    elif filters.label:
+        # Labels are a JSON list; its text form holds each label as a JSON string.
         needle = "%" + _escape_like(json.dumps(filters.label)) + "%"
         clauses.append(cast(Conversation.labels, String).like(needle, escape="\\"))
     if filters.complaint is not None:
@@ -111,8 +129,8 @@ def _sla_kept(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def _base(viewer: Viewer, view: View, filters: Filters) -> Select[int]:
-    return select(Conversation.id).where(view_reach(viewer, view), *_filter_clauses(filters))
+def _base(viewer: Viewer, view: View, filters: Filters, dialect: str) -> Select[int]:
+    return select(Conversation.id).where(view_reach(viewer, view), *_filter_clauses(filters, dialect))
 
 
 class ViewCount(int):
@@ -134,13 +152,14 @@ async def view_counts(session: AsyncSession, viewer: Viewer, filters: Filters) -
     if not views:
         return {}
     await plan_for_these_values(session)
-    counts = [_capped_count(viewer, view, filters) for view in views]
+    dialect = dialect_name(session)
+    counts = [_capped_count(viewer, view, filters, dialect) for view in views]
     row = (await session.execute(select(*counts))).one()
     return {view: ViewCount(int(count)) for view, count in zip(views, row, strict=True)}
 
 
-def _capped_count(viewer: Viewer, view: View, filters: Filters) -> ScalarSelect[int]:
-    capped = _base(viewer, view, filters).limit(COUNT_CAP + 1).subquery()
+def _capped_count(viewer: Viewer, view: View, filters: Filters, dialect: str) -> ScalarSelect[int]:
+    capped = _base(viewer, view, filters, dialect).limit(COUNT_CAP + 1).subquery()
     return select(func.count()).select_from(capped).scalar_subquery()
 
 
@@ -157,7 +176,7 @@ def _tier_clause(tier: str) -> ColumnElement[bool]:
     return and_(rank, Conversation.contact_id.in_(select(Contact.id).where(Contact.tier == tier)))
 
 
-def _page(viewer: Viewer, view: View, filters: Filters, *, limit: int, offset: int) -> Subquery:
+def _page(viewer: Viewer, view: View, filters: Filters, dialect: str, *, limit: int, offset: int) -> Subquery:
     """The ids on one page, in serving order: higher tiers first, then the longest wait.
 
     The order is held by the serving indexes (status, tier rank, wait), so a page is a walk that stops when it has
@@ -165,7 +184,7 @@ def _page(viewer: Viewer, view: View, filters: Filters, *, limit: int, offset: i
     and the few rows left are merged: ranking every conversation of the view first would cost the whole view.
     """
     reach = view_reach(viewer, view)
-    clauses = _filter_clauses(filters)
+    clauses = _filter_clauses(filters, dialect)
     columns = (Conversation.id, Conversation.tier_rank, Conversation.last_message_at)
     order = (Conversation.tier_rank, Conversation.last_message_at, Conversation.id)
     if filters.status:
@@ -196,7 +215,7 @@ async def inbox_rows(
     if view not in views_for(viewer):
         return []
     await plan_for_these_values(session)
-    page = _page(viewer, view, filters, limit=limit, offset=offset)
+    page = _page(viewer, view, filters, dialect_name(session), limit=limit, offset=offset)
     query = (
         select(Conversation, Contact.name, Contact.tier, Agent.name, Team.name)
         .join(page, page.c.id == Conversation.id)

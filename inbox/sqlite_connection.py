@@ -38,16 +38,25 @@ def _finish(cursor: sqlite3.Cursor, rows: Rows) -> _Outcome:
 
 def _run(connection: sqlite3.Connection, sql: str, parameters: Any) -> _Outcome:
     cursor = connection.cursor()
-    if parameters is None:
-        cursor.execute(sql)
-    else:
-        cursor.execute(sql, parameters)
-    return _finish(cursor, cursor.fetchall() if cursor.description is not None else [])
+    try:
+        if parameters is None:
+            cursor.execute(sql)
+        else:
+            cursor.execute(sql, parameters)
+        rows = cursor.fetchall() if cursor.description is not None else []
+    except BaseException:
+        cursor.close()
+        raise
+    return _finish(cursor, rows)
 
 
 def _run_many(connection: sqlite3.Connection, sql: str, parameters: Iterable[Any]) -> _Outcome:
     cursor = connection.cursor()
-    cursor.executemany(sql, parameters)
+    try:
+        cursor.executemany(sql, parameters)
+    except BaseException:
+        cursor.close()
+        raise
     return _finish(cursor, [])
 
 

@@ -73,7 +73,7 @@ _MESSAGE_UPDATE = (
 )
 
 
-def id_among(column: Any, ids: list[int], dialect: str) -> ColumnElement[bool]:
+def _id_among(column: Any, ids: list[int], dialect: str) -> ColumnElement[bool]:
     """``column IN ids``; on PostgreSQL as one array parameter, so the statement is prepared once whatever the
     number of ids."""
     if dialect == "postgresql":
@@ -184,7 +184,7 @@ async def do_record_outcomes(
 async def _record_sent(session: AsyncSession, dialect: str, token: str, sent: list[SendOutcome], now: datetime) -> None:
     await session.execute(
         update(_RECIPIENTS)
-        .where(id_among(_RECIPIENTS.c.id, [item.recipient_id for item in sent], dialect))
+        .where(_id_among(_RECIPIENTS.c.id, [item.recipient_id for item in sent], dialect))
         .where(_RECIPIENTS.c.claim_token == token)
         .values(
             status=RecipientStatus.SENT.value,
@@ -199,7 +199,7 @@ async def _record_sent(session: AsyncSession, dialect: str, token: str, sent: li
     if unchanged:
         await session.execute(
             update(_MESSAGES)
-            .where(id_among(_MESSAGES.c.id, unchanged, dialect))
+            .where(_id_among(_MESSAGES.c.id, unchanged, dialect))
             .values(delivery_status="sent", sent_at=now, failure_reason=None)
         )
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, inspect, select, update
+from sqlalchemy import Table, bindparam, delete, insert, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -42,7 +42,6 @@ from inbox.models import (
     OutboxJob,
     utcnow,
 )
-from inbox.pair_filter import pairs_in
 from inbox.raw_payloads import keep_raws, raw_row, too_large_to_inline
 from inbox.route_jobs import queue_routing
 from inbox.settings import Settings
@@ -130,15 +129,24 @@ async def do_ingest_batch(
 
 
 async def _already_stored(session: AsyncSession, keys: set[MessageKey]) -> dict[MessageKey, IngestOutcome]:
-    rows = await session.execute(
-        select(Message.channel, Message.external_id, Message.id, Message.conversation_id, Conversation.contact_id)
-        .join(Conversation, Conversation.id == Message.conversation_id)
-        .where(pairs_in(Message.channel, Message.external_id, keys))
-    )
-    return {
-        (channel, external_id or ""): IngestOutcome(message_id, conversation_id, contact_id, created=False)
-        for channel, external_id, message_id, conversation_id, contact_id in rows.all()
-    }
+    by_channel: dict[str, list[str]] = {}
+    for channel, external_id in keys:
+        by_channel.setdefault(channel, []).append(external_id)
+    found: dict[MessageKey, IngestOutcome] = {}
+    # One statement per channel (a batch rarely mixes them), each a lookup in the (channel, external id) index.
+    for channel, external_ids in sorted(by_channel.items()):
+        rows = await session.execute(_STORED_ON_CHANNEL, {"channel": channel, "external_ids": sorted(external_ids)})
+        for stored_id, message_id, conversation_id, contact_id in rows.all():
+            found[(channel, stored_id or "")] = IngestOutcome(message_id, conversation_id, contact_id, created=False)
+    return found
+
+
+# Built once: every batch asks it, and composing it anew cost more than the lookup itself.
+_STORED_ON_CHANNEL = (
+    select(Message.external_id, Message.id, Message.conversation_id, Conversation.contact_id)
+    .join(Conversation, Conversation.id == Message.conversation_id)
+    .where(Message.channel == bindparam("channel"), Message.external_id.in_(bindparam("external_ids", expanding=True)))
+)
 
 
 @dataclass

@@ -126,6 +126,13 @@ async def do_offer(
         earlier = refused.scalar_one_or_none()
         if earlier is not None:
             raise OfferRefused(f"agent {agent_id} was already offered this conversation ({earlier})")
+        # An offer left open by a move by hand while it rang is over: a conversation has one open offer at most.
+        await session.execute(
+            update(RoutingOffer)
+            .where(RoutingOffer.open_conversation_id == conversation_id)
+            .values(status=OfferStatus.WITHDRAWN.value, open_conversation_id=None, answered_at=at)
+            .execution_options(synchronize_session=False)
+        )
         expires_at = at + timedelta(seconds=timeout_seconds)
         conversation.assignee_id = agent_id
         offer_id = await _open(session, conversation_id, agent_id, conversation.last_message_at, at, expires_at)

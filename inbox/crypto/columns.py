@@ -103,12 +103,13 @@ class AttributesDocument(TypeDecorator[dict[str, Any]]):
             # Only a nested object can be a sealed value; most documents have none and go back untouched.
             if not document or dict not in map(type, document.values()):
                 return document
-            opened = dict(document)
-            for name, item in document.items():
+            # The document was made for this row alone (parsed from the driver's text), so it is opened in place.
+            for name, item in list(document.items()):
                 # ``is_sealed``, inlined: this runs for every value of every document read.
                 if type(item) is dict and len(item) == 1 and isinstance(token := item.get(SEALED_MARK), str):
-                    opened[name] = open_item(name, token)
-            return opened
+                    opener = openers.get(name)
+                    document[name] = opener(token) if opener is not None else open_item(name, token)
+            return document
 
         return process
 

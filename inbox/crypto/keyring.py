@@ -1,11 +1,10 @@
 """The keys sensitive fields are sealed with: AES-256-GCM, newest key first, each token naming its key.
 
 A text token reads ``hub1:<key id>:<nonce + ciphertext + tag, base64>``; a binary token (for binary columns, where
-base64 would only add bytes and work) is ``0x01 <key id, 4 bytes> <nonce> <ciphertext + tag>``. The key id is derived
-from the key itself,
-so the configuration holds nothing but the keys, and a value sealed with a key that is not configured is recognised
-as such instead of failing as garbage. The column's purpose (``contacts.income``) is bound in as associated data:
-a token copied into another column does not open there.
+base64 would only add bytes and work) is ``0x01 <key id, 4 bytes> <nonce> <ciphertext + tag>``. The key id is
+derived from the key itself, so the configuration holds nothing but the keys, and a value sealed with a key that is
+not configured is recognised as such instead of failing as garbage. The purpose (``contacts.sensitive_fields``) is
+bound in as associated data: a token copied into another column or attribute does not open there.
 """
 
 from __future__ import annotations

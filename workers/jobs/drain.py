@@ -16,5 +16,9 @@ async def run(ctx: JobContext, payload: dict[str, Any]) -> None:
     policy: RouterPolicy = ctx.extras.get("router_policy") or ctx.settings.routing.policy()
     outcome = await do_drain_queue(ctx.store, policy)
     log.info(
-        "drain (%s): %d assigned in %d batches", payload.get("reason", "scheduled"), outcome.assigned, outcome.batches
+        "drain (%s): %d placed (%d of them offered) in %d batches",
+        payload.get("reason", "scheduled"),
+        outcome.assigned,
+        outcome.offered,
+        outcome.batches,
     )

@@ -241,3 +241,18 @@ async def test_an_offer_left_open_by_a_move_by_hand_is_withdrawn_when_the_chat_i
     async with ctx.store.read() as session:
         left = await session.get(RoutingOffer, first.offer_id)
         assert left is not None and left.status == OfferStatus.WITHDRAWN.value
+
+
+async def test_an_offer_by_hand_also_withdraws_one_left_open(ctx: JobContext) -> None:
+    ana, wang = await add_agent(ctx, "Ana Silva"), await add_agent(ctx, "Wang Lei")
+    chat = await _chat(ctx, 1)
+    first = await do_offer(ctx.store, conversation_id=chat, agent_id=ana, timeout_seconds=60)
+    async with ctx.store.write() as session:
+        await session.execute(update(Conversation).where(Conversation.id == chat).values(assignee_id=None))
+
+    second = await do_offer(ctx.store, conversation_id=chat, agent_id=wang, timeout_seconds=60)
+
+    assert (await _open_offer(ctx, chat)).id == second.offer_id
+    async with ctx.store.read() as session:
+        left = await session.get(RoutingOffer, first.offer_id)
+        assert left is not None and left.status == OfferStatus.WITHDRAWN.value

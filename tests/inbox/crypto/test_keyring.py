@@ -85,3 +85,26 @@ def test_a_token_of_a_configured_key_with_a_broken_body_fails_as_such(body: str)
 def test_text_that_is_no_token_fails_as_such(text: str) -> None:
     with pytest.raises(DecryptionFailed, match="not a sealed value"):
         Keyring.from_text(generate_key()).decrypt(text, "p")
+
+
+def test_binary_tokens_open_with_any_configured_key_and_reseal_with_the_newest() -> None:
+    old, new = generate_key(), generate_key()
+    before = Keyring.from_text(old)
+    token = before.binary_sealer("contacts.sensitive_fields")(b'["G12345678"]')
+    assert b"G12345678" not in token and token_key_id(token) == before.primary_id
+    rotating = Keyring.from_text(f"{new},{old}")
+    assert rotating.binary_opener("contacts.sensitive_fields")(token) == b'["G12345678"]'
+    assert not rotating.is_current(token)
+    resealed = rotating.reseal(token, "contacts.sensitive_fields")
+    assert rotating.is_current(resealed) and token_key_id(resealed) == rotating.primary_id
+    assert Keyring.from_text(new).binary_opener("contacts.sensitive_fields")(resealed) == b'["G12345678"]'
+    with pytest.raises(UnknownKey):
+        Keyring.from_text(new).binary_opener("contacts.sensitive_fields")(token)
+    with pytest.raises(DecryptionFailed):
+        rotating.binary_opener("contacts.other")(resealed)
+
+
+@pytest.mark.parametrize("token", [b"", b"\x02abcd" + bytes(40), b"\x01"])
+def test_bytes_that_are_no_binary_token_fail_as_such(token: bytes) -> None:
+    with pytest.raises(DecryptionFailed):
+        Keyring.from_text(generate_key()).binary_opener("p")(token)
